@@ -1,0 +1,130 @@
+/* ttree.h - the TTree model rootfeed keeps after parsing: branches, leaves, basket locations
+ * and embedded baskets (ttree_meta.c), and how each column is decoded (ttree_read.c). */
+#ifndef RF_TTREE_H
+#define RF_TTREE_H
+
+#include <stdint.h>
+
+#include "../dataset/table.h"
+#include "../tfile/tfile.h"
+
+typedef struct tt_branch tt_branch;
+
+typedef struct tt_leaf {
+    char *name, *title, *class_name;
+    int32_t len, len_type, offset;
+    int is_unsigned;
+    int elem_type;            /* TLeafElement fType (streamer type), else -1 */
+    struct tt_leaf *count;    /* fLeafCount, or NULL */
+    tt_branch *branch;
+} tt_leaf;
+
+/* A basket serialized inside the TBranch object (file closed without flushing). */
+typedef struct tt_embedded {
+    int slot;
+    uint8_t *buf;     /* fLast bytes, starting with a copy of the key */
+    int32_t keylen, last, nevbuf;
+    int32_t *offsets; /* fNevBuf entry offsets (key-relative), or NULL */
+} tt_embedded;
+
+struct tt_branch {
+    char *name, *title, *class_name; /* class of the branch object: TBranch, TBranchElement */
+    char *elem_class;                /* TBranchElement fClassName */
+    char *parent_class;              /* TBranchElement fParentName */
+    int32_t id, type, streamer_type; /* TBranchElement fID, fType, fStreamerType */
+    int32_t entry_offset_len, write_basket, max_baskets;
+    int64_t entries, first_entry, entry_number;
+    int64_t tot_bytes, zip_bytes;
+    size_t nbranches, nleaves, nembedded;
+    tt_branch **branches;
+    tt_leaf **leaves;
+    tt_embedded *embedded;
+    int32_t *basket_bytes; /* [max_baskets] */
+    int64_t *basket_entry; /* [max_baskets] */
+    int64_t *basket_seek;  /* [max_baskets] */
+    tt_branch *parent;
+};
+
+typedef struct tt_tree {
+    int version;
+    int64_t entries, auto_flush;
+    size_t nbranches;
+    tt_branch **branches;
+    /* every leaf ever parsed (owned here, so back-references can point anywhere) */
+    size_t nleaves_all, cap_leaves_all;
+    tt_leaf **leaves_all;
+    size_t nbranches_all, cap_branches_all;
+    tt_branch **branches_all;
+    /* streamer-info element types, looked up for STL members of split classes */
+    size_t nstl;
+    struct tt_stl_elem { char *class_name, *member, *type_name; int ctype; } *stl;
+} tt_tree;
+
+/* How a column's entries are laid out in its baskets. */
+enum tt_encoding {
+    TT_FIXED,  /* every entry `stride` bytes; `count` values at byte `offset` (flat, T[N], leaf lists) */
+    TT_JAGGED, /* T[n]: entry = `header` bytes then values; sizes from offsets or the counter */
+    TT_STL1,   /* vector<T>/set<T>: 6-byte frame, i32 n, n values */
+    TT_STL2    /* vector<vector<T>>: 6-byte frame, i32 n, then n times (i32 m, m values) */
+};
+
+typedef struct tt_basket_ref {
+    int64_t first, last; /* entries [first, last) */
+    int64_t seek;        /* key offset, or 0 for an embedded basket */
+    int32_t bytes;
+    const tt_embedded *embedded;
+} tt_basket_ref;
+
+typedef struct tt_column {
+    tt_branch *branch;
+    tt_leaf *leaf;
+    enum tt_encoding enc;
+    rf_dtype src;          /* stored element type (big-endian) */
+    int packed;            /* range-packed Float16_t/Double32_t: stored as u32 */
+    int d32_float;         /* Double32_t without range: stored as float32 */
+    double pmin, pfactor;  /* packed: value = u / pfactor + pmin */
+    int32_t stride, offset, count, header;
+    long counter;          /* column index of the counter (for baskets without offsets), or -1 */
+    size_t nbaskets;
+    tt_basket_ref *baskets;
+} tt_column;
+
+/* A basket decompressed: entry data and entry offsets (relative to data), n + 1 of them. */
+typedef struct tt_basket {
+    long index;            /* which basket of the column is cached, -1 none */
+    uint8_t *buf;
+    size_t cap;
+    const uint8_t *data;
+    size_t len;
+    int32_t *offsets;      /* NULL when the basket has none */
+    size_t offsets_cap;
+    int64_t nentries;
+} tt_basket;
+
+typedef struct tt_table {
+    tt_tree tree;
+    tt_column *cols;
+    tt_basket *cache;      /* one cached basket per column */
+    uint8_t *scratch;      /* compressed bytes */
+    size_t scratch_cap;
+} tt_table;
+
+/* Builds t->columns (rf_column_info) and the tt_column plans; in ttree_columns.c. */
+rf_status tt_build_columns(rf_table *t, tt_table *tt, rf_error *err);
+/* Reads entries [first,last) of column col; in ttree_read.c. */
+rf_status tt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out, rf_error *err);
+void tt_close(rf_table *t);
+/* The STL type name ("vector<short>") of a split-class member branch, from the streamer
+ * info, or NULL; in ttree_streamers.c. */
+const char *tt_stl_member_type(const tt_tree *tree, const tt_branch *br);
+/* dtype of a C/ROOT type name, or -1. */
+int tt_typename_dtype(const char *s, size_t n);
+
+/* Parses the TTree object payload (key already read); ref_origin = keylen + 2. */
+rf_status tt_tree_parse(const uint8_t *buf, size_t len, int64_t ref_origin, int ntuple, tt_tree *tree,
+                        rf_error *err);
+void tt_tree_free(tt_tree *tree);
+/* Reads the file's TStreamerInfo list and records the STL members' type names. */
+rf_status tt_streamer_stl(rf_file *f, tt_tree *tree, rf_error *err);
+
+#endif
