@@ -128,10 +128,13 @@ static rf_status load_key_list(rf_file *f, int64_t seek_keys, int32_t nbytes_key
 {
     rf_key self;
     RF_TRY(rf_key_read(f, seek_keys, &self, err));
-    size_t n = (size_t)self.nbytes;
+    /* The directory's fNbytesKeys covers the whole list; the list key's own fNbytes may not. */
+    size_t n = (size_t)(nbytes_keys > self.nbytes ? nbytes_keys : self.nbytes);
     int16_t keylen = self.keylen;
     rf_key_clear(&self);
-    (void)nbytes_keys;
+    RF_CHECK((uint64_t)n <= f->src->size - (uint64_t)seek_keys, err, RF_ERR_FORMAT,
+             "%s: key list at offset %lld claims %zu bytes, past the end of the file", f->name,
+             (long long)seek_keys, n);
     uint8_t *buf = malloc(n ? n : 1);
     RF_CHECK(buf, err, RF_ERR_NOMEM, "%s: out of memory", f->name);
     rf_status s = f->src->read_at(f->src, (uint64_t)seek_keys, buf, n, err);

@@ -64,48 +64,87 @@ static rf_status load_embedded(tt_basket *bk, const tt_embedded *e, int64_t nent
     return set_offsets(bk, e->offsets, 0, nentries, e->keylen, err);
 }
 
-/* Reads the basket key at ref->seek, decompresses it and finds data and offsets. */
-static rf_status load_stored(rf_table *t, tt_table *tt, tt_basket *bk, const tt_basket_ref *ref, rf_error *err)
+/* The fields of a basket's key and header that reading needs, parsed without allocating. */
+typedef struct {
+    int32_t nbytes, objlen, keylen, nevbuf, last;
+    int gen_offsets; /* fIOBits kGenerateOffsetMap */
+} basket_info;
+
+static rf_status parse_basket_info(const uint8_t *p, size_t n, basket_info *bi, rf_error *err)
+{
+    RF_CHECK(n >= 18, err, RF_ERR_FORMAT, "basket key truncated (%zu bytes)", n);
+    bi->nbytes = (int32_t)load_be32(p);
+    int big = (int16_t)load_be16(p + 4) > 1000;
+    bi->objlen = (int32_t)load_be32(p + 6);
+    bi->keylen = (int16_t)load_be16(p + 14);
+    size_t pos = 18 + (big ? 16 : 8);
+    for (int i = 0; i < 3 && pos < n; i++) { /* class, name, title */
+        size_t len = p[pos++];
+        if (len == 255 && pos + 4 <= n) {
+            len = load_be32(p + pos);
+            pos += 4;
+        }
+        pos += len;
+    }
+    RF_CHECK(pos + 19 <= n && bi->keylen >= (int32_t)pos + 19 && bi->keylen <= bi->nbytes && bi->objlen >= 0, err,
+             RF_ERR_FORMAT, "basket key header corrupt (keylen %d, nbytes %d)", bi->keylen, bi->nbytes);
+    int32_t nevbufsize = (int32_t)load_be32(p + pos + 6);
+    const uint8_t *q = p + pos + 10 + (nevbufsize < 0);
+    bi->gen_offsets = nevbufsize < 0 && (q[-1] & 1);
+    bi->nevbuf = (int32_t)load_be32(q);
+    bi->last = (int32_t)load_be32(q + 4);
+    RF_CHECK(bi->last >= bi->keylen && bi->last - bi->keylen <= bi->objlen && (uint64_t)bi->objlen <= RF_MAX_ALLOC,
+             err, RF_ERR_FORMAT, "basket fLast %d inconsistent with keylen %d and object length %d", bi->last,
+             bi->keylen, bi->objlen);
+    return RF_OK;
+}
+
+/* Reads a stored basket's bytes into the scratch buffer and parses its header. */
+static rf_status fetch_basket(rf_table *t, tt_table *tt, const tt_basket_ref *ref, basket_info *bi, rf_error *err)
 {
     rf_file *f = t->file;
     RF_CHECK(ref->bytes > 0, err, RF_ERR_FORMAT, "basket size %d", ref->bytes);
     RF_TRY(grow_bytes(&tt->scratch, &tt->scratch_cap, (size_t)ref->bytes, err));
     RF_TRY(f->src->read_at(f->src, (uint64_t)ref->seek, tt->scratch, (size_t)ref->bytes, err));
-    rf_key key;
-    size_t used;
-    RF_TRY(rf_key_parse(tt->scratch, (size_t)ref->bytes, &key, &used, err));
-    int32_t keylen = key.keylen, objlen = key.objlen, nbytes = key.nbytes;
-    rf_key_clear(&key);
-    const uint8_t *h = tt->scratch + used;
-    RF_CHECK(nbytes == ref->bytes && keylen >= (int32_t)used + 19 && keylen <= nbytes, err, RF_ERR_FORMAT,
-             "basket key sizes (nbytes %d, keylen %d) do not match the branch's %d", nbytes, keylen, ref->bytes);
-    int32_t nevbufsize = (int32_t)load_be32(h + 6);
-    const uint8_t *q = h + 10 + (nevbufsize < 0);
-    int32_t nevbuf = (int32_t)load_be32(q), last = (int32_t)load_be32(q + 4);
-    RF_CHECK(nevbuf == ref->last - ref->first, err, RF_ERR_FORMAT, "basket holds %d entries, %lld expected", nevbuf,
-             (long long)(ref->last - ref->first));
-    RF_CHECK(last >= keylen && last - keylen <= objlen && (uint64_t)objlen <= RF_MAX_ALLOC, err, RF_ERR_FORMAT,
-             "basket fLast %d inconsistent with keylen %d and object length %d", last, keylen, objlen);
-    RF_TRY(grow_bytes(&bk->buf, &bk->cap, (size_t)objlen + 1, err));
-    size_t stored = (size_t)(nbytes - keylen);
-    if ((size_t)objlen > stored)
-        RF_TRY(rf_unzip(f->codec, tt->scratch + keylen, stored, bk->buf, (size_t)objlen, err));
-    else
-        memcpy(bk->buf, tt->scratch + keylen, (size_t)objlen);
+    RF_TRY(parse_basket_info(tt->scratch, (size_t)ref->bytes, bi, err));
+    RF_CHECK(bi->nbytes == ref->bytes, err, RF_ERR_FORMAT, "basket key says %d bytes, the branch %d", bi->nbytes,
+             ref->bytes);
+    RF_CHECK(bi->nevbuf == ref->last - ref->first, err, RF_ERR_FORMAT, "basket holds %d entries, %lld expected",
+             bi->nevbuf, (long long)(ref->last - ref->first));
+    return RF_OK;
+}
+
+/* Decompresses (or copies) the fetched basket payload into exactly objlen bytes of dst. */
+static rf_status unpack_basket(rf_table *t, tt_table *tt, const basket_info *bi, uint8_t *dst, rf_error *err)
+{
+    size_t stored = (size_t)(bi->nbytes - bi->keylen);
+    if ((size_t)bi->objlen > stored)
+        return rf_unzip(t->file->codec, tt->scratch + bi->keylen, stored, dst, (size_t)bi->objlen, err);
+    memcpy(dst, tt->scratch + bi->keylen, (size_t)bi->objlen);
+    return RF_OK;
+}
+
+/* Reads the basket key at ref->seek, decompresses it and finds data and offsets. */
+static rf_status load_stored(rf_table *t, tt_table *tt, tt_basket *bk, const tt_basket_ref *ref, rf_error *err)
+{
+    basket_info bi = {0};
+    RF_TRY(fetch_basket(t, tt, ref, &bi, err));
+    RF_TRY(grow_bytes(&bk->buf, &bk->cap, (size_t)bi.objlen + 1, err));
+    RF_TRY(unpack_basket(t, tt, &bi, bk->buf, err));
     bk->data = bk->buf;
-    bk->len = (size_t)(last - keylen);
-    bk->nentries = nevbuf;
-    size_t rest = (size_t)objlen - bk->len;
-    if (rest == 0 || (nevbufsize < 0 && (q[-1] & 1))) { /* no offsets, or a generated offset map */
+    bk->len = (size_t)(bi.last - bi.keylen);
+    bk->nentries = bi.nevbuf;
+    size_t rest = (size_t)bi.objlen - bk->len;
+    if (rest == 0 || bi.gen_offsets) { /* no offsets, or a generated offset map */
         free(bk->offsets);
         bk->offsets = NULL;
         bk->offsets_cap = 0;
         return RF_OK;
     }
-    RF_CHECK(rest >= 4 && (int64_t)load_be32(bk->buf + bk->len) == (int64_t)nevbuf + 1 &&
-             rest >= 4 + 4 * ((size_t)nevbuf + 1), err, RF_ERR_FORMAT,
-             "basket entry-offset array is malformed (%zu bytes for %d entries)", rest, nevbuf);
-    return set_offsets(bk, (const int32_t *)(bk->buf + bk->len + 4), 1, nevbuf, keylen, err);
+    RF_CHECK(rest >= 4 && (int64_t)load_be32(bk->buf + bk->len) == (int64_t)bi.nevbuf + 1 &&
+             rest >= 4 + 4 * ((size_t)bi.nevbuf + 1), err, RF_ERR_FORMAT,
+             "basket entry-offset array is malformed (%zu bytes for %d entries)", rest, bi.nevbuf);
+    return set_offsets(bk, (const int32_t *)(bk->buf + bk->len + 4), 1, bi.nevbuf, bi.keylen, err);
 }
 
 /* Builds entry offsets from the counter column for a basket written without them. */
@@ -246,12 +285,28 @@ static rf_status read_jagged(const tt_column *tc, const tt_basket *bk, int64_t e
                              rf_column_data *out, int64_t *n0, rf_error *err)
 {
     int64_t esize = (int64_t)rf_dtype_size(tc->src) * tc->count;
+    int64_t span = (int64_t)bk->offsets[e1] - bk->offsets[e0];
+    RF_TRY(rf_coldata_reserve_offsets(out, 0, *n0 + (e1 - e0), err));
+    RF_TRY(rf_coldata_reserve_values(out, out->nvalues + span / (int64_t)rf_dtype_size(tc->src) + 1, err));
+    int64_t *off = out->offsets[0];
+    size_t vs = rf_dtype_size(out->dtype);
     for (int64_t e = e0; e < e1; e++) {
         int64_t bytes = (int64_t)bk->offsets[e + 1] - bk->offsets[e] - tc->header;
         RF_CHECK(bytes >= 0 && bytes % esize == 0, err, RF_ERR_FORMAT,
                  "entry %lld has %lld bytes, not a multiple of %lld", (long long)e, (long long)bytes, (long long)esize);
-        RF_TRY(push_count(out, 0, n0, bytes / esize, err));
-        RF_TRY(append_values(tc, out, bk->data + bk->offsets[e] + tc->header, bytes / esize * tc->count, err));
+        int64_t items = bytes / esize;
+        off[*n0 + 1] = off[*n0] + items;
+        (*n0)++;
+        if (tc->header) { /* per-entry headers interrupt the values */
+            convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs,
+                    bk->data + bk->offsets[e] + tc->header, items * tc->count);
+            out->nvalues += items * tc->count;
+        }
+    }
+    if (!tc->header) { /* the entries' values are contiguous: one conversion pass */
+        int64_t n = span / (int64_t)rf_dtype_size(tc->src);
+        convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs, bk->data + bk->offsets[e0], n);
+        out->nvalues += n;
     }
     return RF_OK;
 }
@@ -307,6 +362,57 @@ static rf_status read_stl(const tt_column *tc, const tt_basket *bk, int64_t e0, 
     return RF_OK;
 }
 
+/* Byte-swaps n values of the given size in place (bool: normalised to 0/1). */
+static void swap_in_place(rf_dtype dt, uint8_t *p, int64_t n)
+{
+    switch (rf_dtype_size(dt)) {
+    case 1:
+        if (dt == RF_BOOL)
+            for (int64_t i = 0; i < n; i++)
+                p[i] = p[i] != 0;
+        break;
+    case 2:
+        for (int64_t i = 0; i < n; i++)
+            store_le16(p + 2 * i, load_be16(p + 2 * i));
+        break;
+    case 4:
+        for (int64_t i = 0; i < n; i++)
+            store_le32(p + 4 * i, load_be32(p + 4 * i));
+        break;
+    default:
+        for (int64_t i = 0; i < n; i++)
+            store_le64(p + 8 * i, load_be64(p + 8 * i));
+        break;
+    }
+}
+
+/* The hot path for whole fixed-size baskets: decompress straight into the caller's buffer
+ * and byte-swap there, with no intermediate copy. Returns 0 when the basket does not qualify
+ * (then the caller takes the general path). */
+static int read_direct(rf_table *t, size_t col, size_t k, rf_column_data *out, rf_status *s, rf_error *err)
+{
+    tt_table *tt = t->impl;
+    const tt_column *tc = &tt->cols[col];
+    const tt_basket_ref *ref = &tc->baskets[k];
+    if (ref->embedded || tc->packed || tc->d32_float || tc->stride != tc->count * (int32_t)rf_dtype_size(tc->src) ||
+        tt->cache[col].index == (long)k)
+        return 0;
+    basket_info bi = {0};
+    if ((*s = fetch_basket(t, tt, ref, &bi, err)) != RF_OK)
+        return 1;
+    int64_t n = (int64_t)bi.nevbuf * tc->count;
+    if ((int64_t)(bi.last - bi.keylen) != n * (int64_t)rf_dtype_size(tc->src) || bi.objlen != bi.last - bi.keylen)
+        return 0;
+    if ((*s = rf_coldata_reserve_values(out, out->nvalues + n + 1, err)) != RF_OK)
+        return 1;
+    uint8_t *dst = (uint8_t *)out->values + (size_t)out->nvalues * rf_dtype_size(out->dtype);
+    if ((*s = unpack_basket(t, tt, &bi, dst, err)) != RF_OK)
+        return 1;
+    swap_in_place(out->dtype, dst, n);
+    out->nvalues += n;
+    return 1;
+}
+
 /* First basket whose entries end after `entry` (baskets are sorted). */
 static size_t first_basket(const tt_column *tc, int64_t entry)
 {
@@ -333,10 +439,17 @@ rf_status tt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_colum
         const tt_basket_ref *ref = &tc->baskets[k];
         RF_CHECK(ref->first - base <= e, err, RF_ERR_FORMAT, "%s: branch '%s' has no basket for entry %lld",
                  t->name, tc->branch->name, (long long)e);
+        int64_t e0 = e - (ref->first - base), e1 = (last < ref->last - base ? last : ref->last - base) - (ref->first - base);
+        rf_status s = RF_OK;
+        if (tc->enc == TT_FIXED && e0 == 0 && e1 == ref->last - ref->first && read_direct(t, col, k, out, &s, err)) {
+            if (s != RF_OK)
+                return rf_wrap(err, s, "%s: branch '%s', basket %zu at offset %lld: ", t->name, tc->branch->name,
+                               k, (long long)ref->seek);
+            e += e1 - e0;
+            continue;
+        }
         RF_TRY(load_basket(t, col, k, err));
         const tt_basket *bk = &tt->cache[col];
-        int64_t e0 = e - (ref->first - base), e1 = (last < ref->last - base ? last : ref->last - base) - (ref->first - base);
-        rf_status s;
         if (tc->enc == TT_FIXED)
             s = read_fixed(tc, bk, e0, e1, out, err);
         else if (tc->enc == TT_JAGGED)

@@ -1,0 +1,34 @@
+# rootfeed - convenience targets over Meson. `make` builds, `make test` is the full check
+# (setup, suite, suite again under ASan+UBSan), `make run` is the main job on a sample file.
+BUILD ?= build
+ASAN ?= build-asan
+SHARED ?= $(abspath ../shared)
+SAMPLE ?= $(SHARED)/data/external/uproot-HZZ.root
+
+.PHONY: all setup test test-plain test-asan run bench fuzz clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+setup:
+	bash scripts/setup.sh
+
+test: setup
+	bash scripts/test.sh
+
+run: all
+	$(BUILD)/rootfeed ls $(SAMPLE)
+	$(BUILD)/rootfeed show $(SAMPLE) events
+	$(BUILD)/rootfeed dump $(SAMPLE) events --columns NMuon,Muon_Px --entries 0:3 --json
+
+bench: all
+	bash bench/run.sh
+
+fuzz:
+	bash scripts/fuzz.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN) build-fuzz

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite: a release build and a build with AddressSanitizer + UBSan, each
+# running every Meson test (unit, conformance, CLI, fuzz-corpus replay, writer round trips,
+# JSROOT cross-checks). Prints one closing line "N passed, N failed" over both runs.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export ROOTFEED_REQUIRE_DATA=${ROOTFEED_REQUIRE_DATA:-0}
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+
+run_suite() { # dir, extra meson setup args...
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then meson setup "$dir" "$@" >/dev/null || return 1; fi
+  ninja -C "$dir" >/dev/null || { ninja -C "$dir" | tail -30; return 1; }
+  meson test -C "$dir" --num-processes "$jobs" --print-errorlogs
+}
+
+echo "== release build"
+run_suite build || status=1
+echo "== ASan + UBSan build"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized || status=1
+
+/usr/bin/python3 - <<'PY'
+import json, os
+passed = failed = skipped = 0
+for d in ("build", "build-asan"):
+    p = os.path.join(d, "meson-logs", "testlog.json")
+    if not os.path.exists(p):
+        failed += 1
+        continue
+    for line in open(p):
+        r = json.loads(line)
+        if r["result"] in ("OK", "EXPECTEDFAIL"): passed += 1
+        elif r["result"] == "SKIP": skipped += 1
+        else: failed += 1
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status

@@ -1,0 +1,325 @@
+/* rnt_read.c - reads entries [a, b) of one column: for each cluster in the range, the index
+ * columns of the collection levels (cluster-relative ends, turned into entry-relative offsets
+ * with a running total across clusters) and then the value column's elements. A column's
+ * elements in a cluster come from its primary representation there; elements before the
+ * first stored one (deferred columns) and columns the cluster does not list (late model
+ * extension) read as zeros. Pages are read, checksummed and decompressed straight into the
+ * output when no decoding is needed, otherwise into a reused scratch page. */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "rnt.h"
+#include "../common/error.h"
+
+static rf_status grow(uint8_t **p, size_t *cap, uint64_t need, rf_error *err)
+{
+    if (need <= *cap)
+        return RF_OK;
+    RF_CHECK(need <= RF_MAX_ALLOC, err, RF_ERR_NOMEM, "page buffer of %llu bytes is over the limit",
+             (unsigned long long)need);
+    size_t n = *cap ? *cap : 4096;
+    while (n < need)
+        n *= 2;
+    uint8_t *q = realloc(*p, n);
+    RF_CHECK(q, err, RF_ERR_NOMEM, "out of memory for a page buffer of %zu bytes", n);
+    *p = q;
+    *cap = n;
+    return RF_OK;
+}
+
+/* The physical column behind column k of field fd in cluster cl: the representation that is
+ * not suppressed there (or representation 0 when the cluster lists none of them). */
+static rf_status pick_column(const rnt_desc *d, const rnt_field *fd, uint32_t k, const rnt_cluster *cl,
+                             uint32_t *phys, rf_error *err)
+{
+    uint32_t per = fd->ncols / fd->nrepr;
+    int listed = 0;
+    for (uint32_t r = 0; r < fd->nrepr; r++) {
+        uint32_t p = fd->cols[r * per + k];
+        const rnt_range *rg = &cl->ranges[p];
+        listed |= rg->present;
+        if (rg->present && !rg->suppressed) {
+            *phys = p;
+            return RF_OK;
+        }
+    }
+    RF_CHECK(!listed, err, RF_ERR_FORMAT, "every representation of field '%s' is suppressed in the cluster at entry %lld",
+             fd->name, (long long)cl->first_entry);
+    *phys = fd->cols[k];
+    (void)d;
+    return RF_OK;
+}
+
+/* Reads the stored bytes of a page into dst (ulen bytes), verifying its checksum. */
+static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64_t ulen, uint8_t *dst, rf_error *err)
+{
+    rf_file *f = t->file;
+    uint64_t want = pg->size + (pg->checksum ? 8 : 0);
+    RF_CHECK(want <= f->src->size && pg->offset <= f->src->size - want && pg->size <= ulen, err, RF_ERR_FORMAT,
+             "page at offset %llu (%llu bytes for %llu) is beyond the end of the file or too large",
+             (unsigned long long)pg->offset, (unsigned long long)pg->size, (unsigned long long)ulen);
+    const uint8_t *stored = dst;
+    if (pg->size == ulen && !pg->checksum)
+        return f->src->read_at(f->src, pg->offset, dst, (size_t)ulen, err);
+    RF_TRY(grow(&im->raw, &im->raw_cap, want, err));
+    RF_TRY(f->src->read_at(f->src, pg->offset, im->raw, (size_t)want, err));
+    stored = im->raw;
+    if (pg->checksum) {
+        uint64_t sum = 0, got = XXH3_64bits(stored, (size_t)pg->size);
+        memcpy(&sum, stored + pg->size, 8);
+        RF_CHECK(sum == got, err, RF_ERR_CHECKSUM, "page at offset %llu: checksum mismatch (stored %016llx, computed %016llx)",
+                 (unsigned long long)pg->offset, (unsigned long long)sum, (unsigned long long)got);
+    }
+    if (pg->size == ulen) {
+        memcpy(dst, stored, (size_t)ulen);
+        return RF_OK;
+    }
+    rf_status s = rf_unzip(f->codec, stored, (size_t)pg->size, dst, (size_t)ulen, err);
+    return s == RF_OK ? s : rf_wrap(err, s, "page at offset %llu: ", (unsigned long long)pg->offset);
+}
+
+/* Decodes elements [a, b) of one page into dst (dtype dt). */
+static rf_status page_read(rf_table *t, rnt_impl *im, const rnt_column *col, const rnt_page *pg, int64_t a,
+                           int64_t b, rf_dtype dt, uint8_t *dst, rf_error *err)
+{
+    uint64_t ulen = rnt_page_bytes(col, pg->nelems);
+    /* each 9-byte-headed compressed block holds at most 16 MiB: a cheap bound on claims */
+    RF_CHECK((pg->size == ulen && ulen <= t->file->src->size) || (pg->size >= 9 && ulen <= (pg->size / 9 + 1) * 0xffffffu && ulen <= ((uint64_t)1 << 30)),
+             err, RF_ERR_FORMAT, "page at offset %llu: %llu stored bytes cannot hold %lld elements (%llu bytes)",
+             (unsigned long long)pg->offset, (unsigned long long)pg->size, (long long)pg->nelems,
+             (unsigned long long)ulen);
+    int whole = a == 0 && b == pg->nelems;
+    if (whole && rnt_page_is_plain(col, dt))
+        return page_load(t, im, pg, ulen, dst, err);
+    rf_dtype nat = rnt_coltype_natural(col->type);
+    size_t nsz = rf_dtype_size(nat);
+    RF_TRY(grow(&im->page, &im->page_cap, ulen + 8, err));
+    RF_TRY(grow(&im->tmp, &im->tmp_cap, (uint64_t)pg->nelems * 2, err));
+    RF_TRY(page_load(t, im, pg, ulen, im->page, err));
+    if (whole && nat == dt) {
+        rnt_page_decode(col, im->page, pg->nelems, dst, im->tmp);
+        return RF_OK;
+    }
+    RF_TRY(grow(&im->nat, &im->nat_cap, (uint64_t)pg->nelems * nsz, err));
+    rnt_page_decode(col, im->page, pg->nelems, im->nat, im->tmp);
+    rnt_convert(nat, im->nat + (size_t)a * nsz, dt, dst, b - a);
+    return RF_OK;
+}
+
+/* First page of range rg whose end is past local element `lo` (pages relative to `start`). */
+static uint64_t page_find(const rnt_desc *d, const rnt_range *rg, int64_t rel)
+{
+    uint64_t a = 0, b = rg->npages;
+    while (a < b) {
+        uint64_t m = (a + b) / 2;
+        const rnt_page *pg = &d->pages[rg->page0 + m];
+        if (pg->first + pg->nelems <= rel)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
+}
+
+/* Where decoded elements go: the output values (out set) or a scratch buffer, grown page by
+ * page so that memory follows data that really decoded, not sizes claimed by metadata. */
+typedef struct sink {
+    rf_column_data *out;
+    uint8_t **buf;
+    size_t *cap;
+    size_t off; /* bytes in use */
+} sink;
+
+static rf_status sink_room(sink *sk, uint64_t bytes, size_t esz, uint8_t **dst, rf_error *err)
+{
+    if (sk->out) {
+        RF_TRY(rf_coldata_reserve_values(sk->out, (int64_t)((sk->off + bytes) / esz), err));
+        *dst = (uint8_t *)sk->out->values + sk->off;
+    } else {
+        RF_TRY(grow(sk->buf, sk->cap, sk->off + bytes, err));
+        *dst = *sk->buf + sk->off;
+    }
+    return RF_OK;
+}
+
+static rf_status zeros(sink *sk, int64_t n, size_t sz, rf_error *err)
+{
+    uint8_t *dst;
+    RF_TRY(sink_room(sk, (uint64_t)n * sz, sz, &dst, err));
+    memset(dst, 0, (size_t)n * sz);
+    sk->off += (size_t)n * sz;
+    return RF_OK;
+}
+
+static rf_status range_pages(rf_table *t, const rnt_column *col, const rnt_range *rg, int64_t start, int64_t z,
+                             int64_t hi, rf_dtype dt, sink *sk, rf_error *err)
+{
+    rnt_impl *im = t->impl;
+    const rnt_desc *d = &im->d;
+    size_t sz = rf_dtype_size(dt);
+    for (uint64_t p = page_find(d, rg, z - start); z < hi; p++) {
+        const rnt_page *pg = &d->pages[rg->page0 + p];
+        int64_t ps = start + pg->first, pe = ps + pg->nelems;
+        int64_t b = hi < pe ? hi : pe;
+        uint8_t *dst;
+        RF_TRY(sink_room(sk, (uint64_t)(b - z) * sz, sz, &dst, err));
+        RF_TRY(page_read(t, im, col, pg, z - ps, b - ps, dt, dst, err));
+        sk->off += (size_t)(b - z) * sz;
+        z = b;
+    }
+    return RF_OK;
+}
+
+/* Reads cluster-local elements [lo, hi) of column k of field fid into the sink as dtype dt. */
+static rf_status read_elems(rf_table *t, uint32_t fid, uint32_t k, uint32_t ci, int64_t lo, int64_t hi,
+                            rf_dtype dt, sink *sk, rf_error *err)
+{
+    rnt_impl *im = t->impl;
+    const rnt_desc *d = &im->d;
+    const rnt_cluster *cl = &d->clusters[ci];
+    size_t sz = rf_dtype_size(dt);
+    uint32_t phys = 0;
+    RF_TRY(pick_column(d, &d->fields[fid], k, cl, &phys, err));
+    const rnt_column *col = &d->cols[phys];
+    const rnt_range *rg = &cl->ranges[phys];
+    const rnt_field *owner = &d->fields[col->field];
+    if (!rg->present) {
+        RF_CHECK(!owner->in_collection || hi == lo, err, RF_ERR_FORMAT,
+                 "column %u (field '%s') is not in the cluster at entry %lld, but %lld elements are needed", phys,
+                 owner->name, (long long)cl->first_entry, (long long)(hi - lo));
+        return zeros(sk, hi - lo, sz, err);
+    }
+    int64_t origin = owner->in_collection ? rg->first_elem : cl->first_entry * owner->rep;
+    int64_t start = rg->first_elem - origin;
+    RF_CHECK(start >= 0 && hi <= start + rg->nelems, err, RF_ERR_FORMAT,
+             "column %u (field '%s') in the cluster at entry %lld holds elements [%lld, %lld), %lld needed", phys,
+             owner->name, (long long)cl->first_entry, (long long)start, (long long)(start + rg->nelems),
+             (long long)hi);
+    int64_t z = lo < start ? (hi < start ? hi : start) : lo;
+    RF_TRY(zeros(sk, z - lo, sz, err));
+    rf_status s = range_pages(t, col, rg, start, z, hi, dt, sk, err);
+    if (s != RF_OK)
+        return rf_wrap(err, s, "column %u (field '%s'), cluster at entry %lld: ", phys, owner->name,
+                       (long long)cl->first_entry);
+    return RF_OK;
+}
+
+/* Reads index elements [lo-1, hi) of a collection field as int64 into im->idx[0..n]. */
+static rf_status read_index(rf_table *t, uint32_t fid, uint32_t ci, int64_t lo, int64_t hi, rf_error *err)
+{
+    rnt_impl *im = t->impl;
+    sink sk = {NULL, &im->idx, &im->idx_cap, 0};
+    if (lo > 0)
+        return read_elems(t, fid, 0, ci, lo - 1, hi, RF_INT64, &sk, err);
+    RF_TRY(zeros(&sk, 1, 8, err));
+    return read_elems(t, fid, 0, ci, 0, hi, RF_INT64, &sk, err);
+}
+
+typedef struct cursor {
+    int64_t count[RF_MAX_LEVELS]; /* items written at each level */
+} cursor;
+
+/* Appends one level's offsets for n parents; returns the child range in lo and hi. */
+static rf_status level_append(rf_table *t, rf_column_data *out, int l, int64_t n, cursor *cu, int64_t *lo,
+                              int64_t *hi, rf_error *err)
+{
+    rnt_impl *im = t->impl;
+    const int64_t *idx = (const int64_t *)im->idx;
+    RF_TRY(rf_coldata_reserve_offsets(out, l, cu->count[l] + n, err));
+    int64_t *o = out->offsets[l] + cu->count[l];
+    int64_t base = o[0];
+    for (int64_t i = 0; i < n; i++) {
+        RF_CHECK(idx[i + 1] >= idx[i] && idx[i + 1] - idx[0] <= ((int64_t)1 << 40), err, RF_ERR_FORMAT,
+                 "%s: collection index decreases (%lld after %lld)", t->name, (long long)idx[i + 1],
+                 (long long)idx[i]);
+        o[i + 1] = base + (idx[i + 1] - idx[0]);
+    }
+    cu->count[l] += n;
+    *lo = idx[0];
+    *hi = idx[n];
+    return RF_OK;
+}
+
+static rf_status read_cardinality(rf_table *t, const rnt_plan *p, uint32_t ci, int64_t lo, int64_t hi,
+                                  rf_column_data *out, rf_error *err)
+{
+    rnt_impl *im = t->impl;
+    RF_TRY(read_index(t, p->value_field, ci, lo, hi, err));
+    RF_TRY(rf_coldata_reserve_values(out, out->nvalues + (hi - lo), err));
+    int64_t *v = (int64_t *)out->values + out->nvalues;
+    const int64_t *idx = (const int64_t *)im->idx;
+    for (int64_t i = 0; i < hi - lo; i++)
+        v[i] = idx[i + 1] - idx[i];
+    out->nvalues += hi - lo;
+    return RF_OK;
+}
+
+static rf_status read_cluster(rf_table *t, const rnt_plan *p, uint32_t ci, int64_t lo, int64_t hi,
+                              rf_column_data *out, cursor *cu, rf_error *err)
+{
+    if (p->what == RNT_PLAN_CARDINALITY)
+        return read_cardinality(t, p, ci, lo, hi, out, err);
+    for (int l = 0; l < p->nlevels; l++) {
+        RF_TRY(read_index(t, p->level_field[l], ci, lo, hi, err));
+        RF_TRY(level_append(t, out, l, hi - lo, cu, &lo, &hi, err));
+    }
+    int64_t n = (hi - lo) * p->per_item;
+    sink sk = {out, NULL, NULL, (size_t)out->nvalues * rf_dtype_size(out->dtype)};
+    RF_TRY(read_elems(t, p->value_field, 0, ci, lo * p->per_item, hi * p->per_item, out->dtype, &sk, err));
+    out->nvalues += n;
+    return RF_OK;
+}
+
+rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out, rf_error *err)
+{
+    rnt_impl *im = t->impl;
+    const rnt_desc *d = &im->d;
+    const rnt_plan *p = &im->plans[col];
+    cursor cu;
+    memset(&cu, 0, sizeof cu);
+    uint32_t a = 0, b = d->nclusters;
+    while (a < b) { /* first cluster ending after `first` */
+        uint32_t m = (a + b) / 2;
+        if (d->clusters[m].first_entry + d->clusters[m].nentries <= first)
+            a = m + 1;
+        else
+            b = m;
+    }
+    for (uint32_t ci = a; ci < d->nclusters && first < last; ci++) {
+        const rnt_cluster *cl = &d->clusters[ci];
+        int64_t end = cl->first_entry + cl->nentries;
+        int64_t stop = last < end ? last : end;
+        rf_status s = read_cluster(t, p, ci, first - cl->first_entry, stop - cl->first_entry, out, &cu, err);
+        if (s != RF_OK)
+            return rf_wrap(err, s, "%s: RNTuple '%s': column '%s': ", t->file->name, t->name, t->columns[col].name);
+        first = stop;
+    }
+    return RF_OK;
+}
+
+/* Adds up the stored pages of every column a plan reads (all representations). */
+void rnt_plan_sizes(const rnt_desc *d, const rnt_plan *p, rf_column_info *ci)
+{
+    uint32_t fields[RF_MAX_LEVELS + 1];
+    int nf = 0;
+    for (int l = 0; l < p->nlevels; l++)
+        fields[nf++] = p->level_field[l];
+    fields[nf++] = p->value_field;
+    for (int i = 0; i < nf; i++) {
+        const rnt_field *fd = &d->fields[fields[i]];
+        uint32_t per = fd->nrepr ? fd->ncols / fd->nrepr : 0;
+        for (uint32_t r = 0; per && r < fd->nrepr; r++) {
+            const rnt_column *col = &d->cols[fd->cols[r * per]];
+            for (uint32_t c = 0; c < d->nclusters; c++) {
+                const rnt_range *rg = &d->clusters[c].ranges[fd->cols[r * per]];
+                for (uint32_t k = 0; rg->present && k < rg->npages; k++) {
+                    const rnt_page *pg = &d->pages[rg->page0 + k];
+                    ci->compressed_bytes += (int64_t)pg->size;
+                    ci->uncompressed_bytes += (int64_t)rnt_page_bytes(col, pg->nelems);
+                    ci->nblocks++;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/* writer_impl.h - what the format back ends (ttree_w.c, rntuple_w.c) share with the generic
+ * writer (writer.c): the declared columns, the entries of the cluster being gathered (native
+ * values and, for jagged columns, per-entry item counts) and the back-end hooks. */
+#ifndef RF_WRITER_IMPL_H
+#define RF_WRITER_IMPL_H
+
+#include "rootfeed_writer.h"
+#include "tfile_w.h"
+#include "wbuf.h"
+
+typedef struct wcol {
+    char *name;
+    rf_dtype dtype;
+    rf_kind kind;
+    int ndims;
+    int64_t shape[RF_MAX_DIMS];
+    size_t item;      /* values per entry (flat/fixed) or per item (jagged) */
+    size_t esize;     /* bytes per value */
+    wbuf vals;        /* the cluster's values, native byte order */
+    wbuf counts;      /* jagged: the cluster's items per entry, int64 */
+    int64_t max_count;/* largest items-per-entry seen in the file */
+} wcol;
+
+typedef struct wbackend {
+    rf_status (*begin)(rf_writer *w, rf_error *err);   /* schema complete, first append */
+    rf_status (*flush)(rf_writer *w, rf_error *err);   /* write the gathered cluster */
+    rf_status (*finish)(rf_writer *w, rf_error *err);  /* metadata; closes w->file */
+    void (*release)(rf_writer *w);                     /* frees w->impl */
+} wbackend;
+
+struct rf_writer {
+    rf_writer_options opt;
+    char *name, *path;
+    wcol *cols;
+    size_t ncols, capcols;
+    int begun;
+    int64_t entries;          /* entries already flushed */
+    int64_t staged;           /* entries of the cluster being gathered */
+    int64_t cluster_target;   /* entries per cluster once known */
+    size_t staged_bytes;
+    const wbackend *be;
+    void *impl;
+    tfw *file;
+};
+
+extern const wbackend rf_ttree_backend;
+extern const wbackend rf_rntuple_backend;
+
+/* Items (jagged) or entries (flat/fixed) staged in column c. */
+static inline int64_t wcol_nitems(const wcol *c)
+{
+    return (int64_t)(c->vals.n / (c->esize * c->item));
+}
+
+#endif

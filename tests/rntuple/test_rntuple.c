@@ -1,0 +1,297 @@
+/* test_rntuple.c - unit tests of the RNTuple reader on the real files of
+ * ../shared/data/external: checksum errors for a flipped bit in the anchor, an envelope and a
+ * page (opened from an in-memory copy), range reads across cluster and cluster-group borders
+ * that equal slices of a full read, extension columns reading as zeros before they exist,
+ * files holding several RNTuples, and truncated files failing cleanly. Skips when the data
+ * is absent unless ROOTFEED_REQUIRE_DATA=1. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rootfeed.h"
+#include "dataset/table.h"
+#include "io/source.h"
+#include "rntuple/rnt.h"
+#include "tfile/tfile.h"
+
+static int passed, failed;
+static char dir[1024];
+
+#define EXPECT(cond, ...)                                                                          \
+    do {                                                                                           \
+        if (cond)                                                                                  \
+            passed++;                                                                              \
+        else {                                                                                     \
+            failed++;                                                                              \
+            printf("FAIL %s:%d: ", __func__, __LINE__);                                            \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+        }                                                                                          \
+    } while (0)
+
+static uint8_t *load(const char *name, size_t *n)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)len);
+    *n = fread(b, 1, (size_t)len, f);
+    fclose(f);
+    return b;
+}
+
+/* Opens a file from memory and the named table in it. */
+static rf_status open_mem(const uint8_t *b, size_t n, const char *obj, rf_file **f, rf_table **t, rf_error *err)
+{
+    rf_source *src;
+    *t = NULL;
+    rf_status s = rf_source_open_memory(b, n, "mem.root", &src, err);
+    if (s == RF_OK)
+        s = rf_file_open_source(src, f, err);
+    if (s != RF_OK) {
+        *f = NULL;
+        return s;
+    }
+    return rf_table_open(*f, obj, t, err);
+}
+
+/* Flips one bit at `off` of a copy of the file and expects opening (and reading every
+ * column of) `obj` to fail with `want`, the message naming `needle`. */
+static void flip_expect(const char *name, const char *obj, size_t off, rf_status want, const char *needle)
+{
+    size_t n;
+    uint8_t *b = load(name, &n);
+    EXPECT(b && off < n, "%s: cannot load or offset %zu outside", name, off);
+    if (!b || off >= n) {
+        free(b);
+        return;
+    }
+    b[off] ^= 0x10;
+    rf_file *f;
+    rf_table *t;
+    rf_error err = {RF_OK, ""};
+    rf_status s = open_mem(b, n, obj, &f, &t, &err);
+    rf_column_data d;
+    rf_column_data_init(&d);
+    for (size_t c = 0; s == RF_OK && c < rf_table_ncolumns(t); c++)
+        if (!rf_table_column(t, c)->unsupported)
+            s = rf_table_read(t, c, 0, rf_table_entries(t), &d, &err);
+    EXPECT(s == want && strstr(err.msg, needle), "%s bit at %zu: got %s '%s', want %s naming '%s'", name, off,
+           rf_status_name(s), err.msg, rf_status_name(want), needle);
+    rf_column_data_free(&d);
+    rf_table_close(t);
+    rf_file_close(f);
+    free(b);
+}
+
+static void test_checksums(void)
+{
+    const char *unc = "rntviewer-testfile-uncomp-single-rntuple-v1-0-0-0.root";
+    flip_expect(unc, "Contributors", 254 + 100, RF_ERR_CHECKSUM, "header envelope at offset 254");
+    flip_expect(unc, "Contributors", 1687 + 60, RF_ERR_CHECKSUM, "footer envelope at offset 1687");
+    flip_expect("test_int_float_rntuple_v1-0-0-0.root", "ntuple", 844 + 48 + 20, RF_ERR_CHECKSUM,
+                "anchor checksum mismatch");
+    /* the first page of the first column of test_int_float */
+    size_t n;
+    uint8_t *b = load("test_int_float_rntuple_v1-0-0-0.root", &n);
+    rf_file *f;
+    rf_table *t;
+    rf_error err;
+    if (!b || open_mem(b, n, "ntuple", &f, &t, &err) != RF_OK) {
+        EXPECT(0, "cannot open test_int_float: %s", b ? err.msg : "missing");
+        free(b);
+        return;
+    }
+    rnt_impl *im = t->impl;
+    uint64_t off = im->d.pages[0].offset;
+    rf_table_close(t);
+    rf_file_close(f);
+    free(b);
+    char needle[64];
+    snprintf(needle, sizeof needle, "page at offset %llu: checksum", (unsigned long long)off);
+    flip_expect("test_int_float_rntuple_v1-0-0-0.root", "ntuple", (size_t)off + 3, RF_ERR_CHECKSUM, needle);
+    flip_expect("test_int_float_rntuple_v1-0-0-0.root", "ntuple", (size_t)off + 3, RF_ERR_CHECKSUM, "one_integers");
+}
+
+static int same_slice(const rf_column_data *full, const rf_column_data *part, int64_t a, size_t esize, int64_t per)
+{
+    int64_t v0 = a, v1 = a + part->nentries;
+    for (int l = 0; l < full->nlevels; l++) {
+        int64_t base = full->offsets[l][v0];
+        for (int64_t i = 0; i <= v1 - v0; i++)
+            if (full->offsets[l][v0 + i] - base != part->offsets[l][i])
+                return 0;
+        v0 = base;
+        v1 = full->offsets[l][v1];
+    }
+    return part->nvalues == (v1 - v0) * per &&
+           !memcmp((const uint8_t *)full->values + (size_t)(v0 * per) * esize, part->values,
+                   (size_t)part->nvalues * esize);
+}
+
+/* Reads every column whole and in ranges crossing cluster borders; compares the slices. */
+static void ranges_check(const char *name, const char *obj)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    rf_file *f;
+    rf_table *t;
+    rf_error err;
+    if (rf_file_open(path, &f, &err) != RF_OK || rf_table_open(f, obj, &t, &err) != RF_OK) {
+        EXPECT(0, "%s", err.msg);
+        return;
+    }
+    int64_t n = rf_table_entries(t);
+    size_t ncl;
+    const int64_t *cl = rf_table_clusters(t, &ncl);
+    EXPECT(ncl >= 1 && cl[0] == 0 && cl[ncl] == n, "%s: cluster boundaries", name);
+    rf_column_data full, part;
+    rf_column_data_init(&full);
+    rf_column_data_init(&part);
+    for (size_t c = 0; c < rf_table_ncolumns(t); c++) {
+        const rf_column_info *ci = rf_table_column(t, c);
+        if (ci->unsupported || rf_table_read(t, c, 0, n, &full, &err) != RF_OK)
+            continue;
+        int ok = 1;
+        int64_t per = 1;
+        for (int i = 0; i < ci->ndims; i++)
+            per *= ci->shape[i];
+        for (size_t k = 0; k < ncl && ok; k++) {
+            int64_t a = cl[k] > 3 ? cl[k] - 3 : 0, b = cl[k + 1] + 2 < n ? cl[k + 1] + 2 : n;
+            int64_t pairs[3][2] = {{a, b}, {cl[k], cl[k + 1]}, {(a + b) / 2, (a + b) / 2}};
+            for (int p = 0; p < 3 && ok; p++) {
+                rf_status s = rf_table_read(t, c, pairs[p][0], pairs[p][1], &part, &err);
+                ok = s == RF_OK && same_slice(&full, &part, pairs[p][0], rf_dtype_size(ci->dtype), per);
+            }
+        }
+        EXPECT(ok, "%s: column %s: a range read differs from the full read", name, ci->name);
+    }
+    rf_column_data_free(&full);
+    rf_column_data_free(&part);
+    rf_table_close(t);
+    rf_file_close(f);
+}
+
+static void test_ranges(void)
+{
+    ranges_check("test_index_multicluster_rntuple_v1-0-0-0.root", "ntuple");
+    ranges_check("test_multiple_cluster_groups_rntuple_v1-0-0-0.root", "ntuple");
+    ranges_check("test_extension_columns_rntuple_v1-0-0-0.root", "ntuple");
+    ranges_check("Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root", "Events");
+    ranges_check("test_stl_containers_rntuple_v1-0-0-0.root", "ntuple");
+    ranges_check("uproot-written-rntuple-lzma.root", "ntuple");
+}
+
+/* Extension columns: fields added later read as zero / empty before they exist. */
+static void test_extension(void)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/test_extension_columns_rntuple_v1-0-0-0.root", dir);
+    rf_file *f;
+    rf_table *t;
+    rf_error err;
+    if (rf_file_open(path, &f, &err) != RF_OK || rf_table_open(f, "ntuple", &t, &err) != RF_OK) {
+        EXPECT(0, "%s", err.msg);
+        return;
+    }
+    size_t ncl;
+    const int64_t *cl = rf_table_clusters(t, &ncl);
+    EXPECT(cl[1] == 350, "first cluster ends at %lld, expected 350", (long long)cl[1]);
+    EXPECT(ncl > 1, "expected several clusters, got %zu", ncl);
+    rf_column_data d;
+    rf_column_data_init(&d);
+    long fc = rf_table_find_column(t, "float_field"), vc = rf_table_find_column(t, "intvec_field");
+    EXPECT(fc >= 0 && vc >= 0, "extension columns missing");
+    /* float_field was added at entry 200, inside the first cluster (0-350) */
+    if (fc >= 0 && rf_table_read(t, (size_t)fc, 0, 202, &d, &err) == RF_OK) {
+        int zero = 1;
+        for (int64_t i = 0; i < 200; i++)
+            zero &= ((float *)d.values)[i] == 0.0f;
+        EXPECT(zero && d.nvalues == 202 && ((float *)d.values)[201] != 0.0f, "float_field not zero before entry 200");
+    }
+    if (vc >= 0 && rf_table_read(t, (size_t)vc, 0, 8, &d, &err) == RF_OK)
+        EXPECT(d.nvalues == 0 && d.offsets[0][8] == 0, "intvec_field not empty in the first entries");
+    rf_column_data_free(&d);
+    rf_table_close(t);
+    rf_file_close(f);
+}
+
+static void test_several(void)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/rntviewer-testfile-multiple-rntuples-v1-0-0-0.root", dir);
+    rf_file *f;
+    rf_error err;
+    if (rf_file_open(path, &f, &err) != RF_OK) {
+        EXPECT(0, "%s", err.msg);
+        return;
+    }
+    const char *names[2] = {"A", "B"}, *cols[2] = {"f", "g"};
+    for (int i = 0; i < 2; i++) {
+        rf_table *t;
+        rf_status s = rf_table_open(f, names[i], &t, &err);
+        EXPECT(s == RF_OK && !strcmp(rf_table_class(t), "RNTuple") && rf_table_entries(t) == 100 &&
+                   rf_table_find_column(t, cols[i]) == 0,
+               "RNTuple %s: %s", names[i], s ? err.msg : "wrong shape");
+        rf_table_close(t);
+    }
+    rf_table *t;
+    EXPECT(rf_table_open(f, "C", &t, &err) == RF_ERR_NOT_FOUND, "missing RNTuple C found");
+    rf_file_close(f);
+}
+
+/* Every prefix cut of a small file fails cleanly or reads (never crashes). */
+static void test_truncated(void)
+{
+    size_t n;
+    uint8_t *b = load("test_1jag_int_float_rntuple_v1-0-0-0.root", &n);
+    if (!b) {
+        EXPECT(0, "missing file");
+        return;
+    }
+    int bad = 0;
+    for (size_t cut = 0; cut < n; cut += 7) {
+        rf_file *f;
+        rf_table *t;
+        rf_error err;
+        rf_status s = open_mem(b, cut, "ntuple", &f, &t, &err);
+        rf_column_data d;
+        rf_column_data_init(&d);
+        for (size_t c = 0; s == RF_OK && c < rf_table_ncolumns(t); c++)
+            rf_table_read(t, c, 0, rf_table_entries(t), &d, &err);
+        bad += s == RF_OK && cut < n / 2;
+        rf_column_data_free(&d);
+        rf_table_close(t);
+        rf_file_close(f);
+    }
+    EXPECT(!bad, "%d truncated copies opened", bad);
+    free(b);
+}
+
+int main(void)
+{
+    const char *shared = getenv("ROOTFEED_SHARED"), *req = getenv("ROOTFEED_REQUIRE_DATA");
+    snprintf(dir, sizeof dir, "%s/data/external", shared ? shared : "../shared");
+    char probe[2048];
+    snprintf(probe, sizeof probe, "%s/test_int_float_rntuple_v1-0-0-0.root", dir);
+    FILE *pf = fopen(probe, "rb");
+    if (!pf) {
+        int require = req && !strcmp(req, "1");
+        printf("%s: RNTuple test data not found under %s\n", require ? "error" : "skip", dir);
+        printf("0 passed, %d failed\n", require);
+        return require;
+    }
+    fclose(pf);
+    test_checksums();
+    test_ranges();
+    test_extension();
+    test_several();
+    test_truncated();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
