@@ -262,6 +262,11 @@ static void classify_element(builder *b, rf_column_info *ci, tt_column *tc, tt_b
         ci->unsupported = br->elem_class ? "object or string member" : "unknown streamer type";
         return;
     }
+    const char *tn = base == 6 || base == 3 ? tt_stl_member_type(&b->tt->tree, br) : NULL;
+    if (tn && tt_typename_dtype(tn, strlen(tn)) >= 0) /* kCounter: the declared type decides */
+        dt = tt_typename_dtype(tn, strlen(tn));
+    if (l->is_unsigned && (dt == RF_INT8 || dt == RF_INT16 || dt == RF_INT32 || dt == RF_INT64))
+        dt++; /* kCounter and friends of unsigned members: the leaf knows */
     set_dtype(ci, tc, dt);
     tc->count = l->len > 0 ? l->len : 1;
     if (br->type == 31 || br->type == 41 || st >= 40) { /* member of a split collection, or T* x //[n] */
