@@ -114,8 +114,8 @@ rf_status tt_build_columns(rf_table *t, tt_table *tt, rf_error *err);
 /* Reads entries [first,last) of column col; in ttree_read.c. */
 rf_status tt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out, rf_error *err);
 void tt_close(rf_table *t);
-/* The type name ("vector<short>", "unsigned int") of a split-class member branch, from the
- * streamer info, or NULL; in ttree_streamers.c. */
+/* The STL type name ("vector<short>") of a split-class member branch, from the streamer
+ * info, or NULL; in ttree_streamers.c. */
 const char *tt_stl_member_type(const tt_tree *tree, const tt_branch *br);
 /* dtype of a C/ROOT type name, or -1. */
 int tt_typename_dtype(const char *s, size_t n);

@@ -31,7 +31,8 @@ static int leaf_class_dtype(const tt_leaf *l)
 /* dtype of a streamer basic type code (TVirtualStreamerInfo::EReadWrite 1..19), or -1. */
 static int streamer_dtype(int t)
 {
-    static const signed char map[20] = {-1, RF_INT8, RF_INT16, RF_INT32, RF_INT64, RF_FLOAT32, RF_INT32, -1,
+    /* kCounter (6), the size of a variable array, is read as uint32 like uproot does. */
+    static const signed char map[20] = {-1, RF_INT8, RF_INT16, RF_INT32, RF_INT64, RF_FLOAT32, RF_UINT32, -1,
         RF_FLOAT64, RF_FLOAT64, RF_INT8, RF_UINT8, RF_UINT16, RF_UINT32, RF_UINT64, RF_UINT32, RF_INT64,
         RF_UINT64, RF_BOOL, RF_FLOAT32};
     return t >= 0 && t < 20 ? map[t] : -1;
@@ -262,9 +263,6 @@ static void classify_element(builder *b, rf_column_info *ci, tt_column *tc, tt_b
         ci->unsupported = br->elem_class ? "object or string member" : "unknown streamer type";
         return;
     }
-    const char *tn = base == 6 || base == 3 ? tt_stl_member_type(&b->tt->tree, br) : NULL;
-    if (tn && tt_typename_dtype(tn, strlen(tn)) >= 0) /* kCounter: the declared type decides */
-        dt = tt_typename_dtype(tn, strlen(tn));
     if (l->is_unsigned && (dt == RF_INT8 || dt == RF_INT16 || dt == RF_INT32 || dt == RF_INT64))
         dt++; /* kCounter and friends of unsigned members: the leaf knows */
     set_dtype(ci, tc, dt);

@@ -25,11 +25,10 @@ static int add_stl(tt_tree *tree, const char *cls, char *member, char *type)
     return 1;
 }
 
-/* One element of a TStreamerInfo's fElements: keeps STL members and basic types (whose
- * type name tells e.g. an unsigned counter from a signed one). */
+/* One element of a TStreamerInfo's fElements: keeps STL members. */
 static void parse_element(rf_rbuf *b, tt_tree *tree, const char *owner, const char *cls, size_t end)
 {
-    if (strcmp(cls, "TStreamerSTL") != 0 && strcmp(cls, "TStreamerBasicType") != 0) {
+    if (strcmp(cls, "TStreamerSTL") != 0) {
         b->pos = end;
         return;
     }
@@ -84,7 +83,7 @@ static int needs_streamers(const tt_tree *tree)
 {
     for (size_t i = 0; i < tree->nleaves_all; i++) {
         int t = tree->leaves_all[i]->elem_type;
-        if (t >= 0) /* any TLeafElement: member types come from the streamer info */
+        if (t == 300 || t == 500 || t == 365)
             return 1;
     }
     return 0;
