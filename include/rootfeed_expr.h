@@ -28,7 +28,9 @@
  * Defined results where C++ has undefined behaviour (no crash, no trap):
  *   - int64 x / 0 = 0 and x % 0 = 0; INT64_MIN / -1 = INT64_MIN (wraps); + - * wrap.
  *   - x << n and x >> n with n outside [0, 63]: 0 (x >> n of a negative x: -1).
- *   - float to int conversion of NaN or out-of-range values: INT64_MIN (what x86 gives).
+ *   - float to int conversion of NaN or out-of-range values: the target's minimum (INT64_MIN,
+ *     INT32_MIN for (int), ...; 0 for unsigned targets), what x86 gives. Integer to narrower
+ *     integer casts wrap.
  *   - v[i] with i outside [0, size): NaN for float results, 0 (false) for int/bool; counted in
  *     rf_expr_stats.out_of_range. Take(v, idx) likewise per item; Take(v, n) with |n| > size
  *     returns the whole vector and counts one out_of_range.

@@ -15,13 +15,16 @@ static int fail(const rf_error *err)
     return 1;
 }
 
+static const char usage_text[] =
+    "usage: rootfeed ls FILE\n"
+    "       rootfeed show FILE OBJECT\n"
+    "       rootfeed dump FILE OBJECT [--columns a,b] [--entries A:B] [--json]\n"
+    "       rootfeed --version | --help\n";
+
+/* A usage error: one line on stderr (the full text is under --help). */
 static int usage(void)
 {
-    fputs("usage: rootfeed ls FILE\n"
-          "       rootfeed show FILE OBJECT\n"
-          "       rootfeed dump FILE OBJECT [--columns a,b] [--entries A:B] [--json]\n"
-          "       rootfeed --version\n",
-          stderr);
+    fputs("rootfeed: bad arguments (rootfeed --help lists the commands)\n", stderr);
     return 2;
 }
 
@@ -262,6 +265,10 @@ int main(int argc, char **argv)
     if (argc < 2)
         return usage();
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
     if (!strcmp(cmd, "--version")) {
         printf("rootfeed %s\n", RF_VERSION_STRING);
         return 0;

@@ -224,10 +224,9 @@ ex_node *ex_select(ex_parser *ps, ex_node *c, ex_node *a, ex_node *b, int pos)
     if (!c || !a || !b)
         return NULL;
     int t = a->type == ET_BOOL && b->type == ET_BOOL ? ET_BOOL : common(a->type, b->type);
-    ex_node *args[3] = {ex_cast(ps, c, ET_BOOL, 0, pos), a, b};
-    if (!args[0])
-        return NULL;
-    ex_node *nd = ex_node_n(ps, OP_SELECT, t, t, args, 3, pos);
+    ex_node *args[3] = {ex_cast(ps, c, ET_BOOL, 0, pos), ex_cast(ps, a, t, 0, pos),
+                        ex_cast(ps, b, t, 0, pos)};
+    ex_node *nd = ex_node_n(ps, OP_SELECT, t, -1, args, 3, pos);
     if (nd && nd->op == OP_SELECT && !args[0]->jagged && args[0]->op != OP_CONST)
         nd->fn = 1; /* a flat condition: the branches are guarded by it */
     return nd;
@@ -305,7 +304,7 @@ static ex_node *unknown_column(ex_parser *ps, const char *name, size_t len, int 
     }
     int shown = (int)(len > 60 ? 60 : len);
     if (best <= 2 && best < len)
-        ex_fail_at(ps, RF_ERR_NOT_FOUND, (size_t)pos, "unknown column '%.*s' (did you mean '%s'?)",
+        ex_fail_at(ps, RF_ERR_NOT_FOUND, (size_t)pos, "unknown column '%.*s': did you mean '%s'?",
                    shown, name, ps->schema[bi].name);
     else
         ex_fail_at(ps, RF_ERR_NOT_FOUND, (size_t)pos, "unknown column '%.*s'", shown, name);

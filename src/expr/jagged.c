@@ -227,7 +227,7 @@ static void eval_mean(ex_node *nd, ex_ctx *c, const ex_val *v, const int64_t *of
             } else if (off[e + 1] > off[e]) {                                                  \
                 ((T *)nd->buf)[e] = a[best];                                                   \
             } else {                                                                           \
-                ((T *)nd->buf)[e] = (T)dbits;                                                  \
+                ((T *)nd->buf)[e] = (T)dflt;                                                   \
                 empty += !act || act[e];                                                       \
             }                                                                                  \
         }                                                                                      \
@@ -246,7 +246,7 @@ static void eval_best(ex_node *nd, ex_ctx *c, const ex_val *v, const int64_t *of
     int max = nd->op == OP_MAX || nd->op == OP_ARGMAX;
     int arg = nd->op == OP_ARGMAX || nd->op == OP_ARGMIN;
     int t = nd->arg[0]->type;
-    uint64_t dbits = default_bits(t);
+    double dflt = t == ET_I64 ? 0.0 : NAN;
     int64_t empty = 0;
     const uint8_t *act = arg ? NULL : ex_active(nd, c);
     if (t == ET_I64)

@@ -141,6 +141,18 @@ UN(abs_i, int64_t, int64_t, x < 0 ? (int64_t)(0 - (uint64_t)x) : x)
 UN(abs_f, float, float, fabsf(x))
 UN(abs_d, double, double, fabs(x))
 
+/* Float to a narrow integer: out of the target's range gives its minimum (0 if unsigned), as
+ * x86's conversion does; in range, the value. */
+static void saturate_ints(int64_t *o, int64_t n, int w)
+{
+    static const int64_t lo[] = {0, INT8_MIN, 0, INT16_MIN, 0, INT32_MIN, 0};
+    static const int64_t hi[] = {0, INT8_MAX, UINT8_MAX, INT16_MAX, UINT16_MAX, INT32_MAX,
+                                 UINT32_MAX};
+    for (int64_t i = 0; i < n; i++)
+        if (o[i] < lo[w] || o[i] > hi[w])
+            o[i] = lo[w];
+}
+
 static void wrap_ints(int64_t *o, int64_t n, int w)
 {
     for (int64_t i = 0; i < n; i++) {
@@ -163,7 +175,9 @@ static void eval_cast(ex_node *nd, const void *a, int64_t n)
         memmove(nd->buf, a, (size_t)n * ex_type_size(from));
     else
         cast_tab[from][nd->type](a, nd->buf, n);
-    if (nd->fn != W_NONE)
+    if (nd->fn != W_NONE && (from == ET_F32 || from == ET_F64))
+        saturate_ints(nd->buf, n, nd->fn);
+    else if (nd->fn != W_NONE)
         wrap_ints(nd->buf, n, nd->fn);
 }
 

@@ -509,14 +509,17 @@ static ex_node *parse_unary_inner(ex_parser *ps)
             ps->pos = t.pos + 1;
             int type, wrap;
             tok close;
-            if (parse_type(ps, &type, &wrap) && (close = peek(ps), is_punct(&close, ')'))) {
+            if (!parse_type(ps, &type, &wrap))
+                return NULL;
+            close = peek(ps);
+            if (is_punct(&close, ')')) {
                 next(ps);
                 ex_node *a = parse_unary(ps);
                 return a ? ex_cast(ps, a, type, wrap, (int)t.pos) : NULL;
             }
-            if (ps->failed)
-                return NULL;
-            ps->pos = save;
+            if (!is_punct(&close, '('))
+                return syntax(ps, &close, "')' after the type of a cast");
+            ps->pos = save; /* "(float(x) ...)": a functional cast inside parentheses */
         }
     }
     return parse_postfix(ps);

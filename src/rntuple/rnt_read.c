@@ -133,6 +133,9 @@ typedef struct sink {
 
 static rf_status sink_room(sink *sk, uint64_t bytes, size_t esz, uint8_t **dst, rf_error *err)
 {
+    *dst = NULL;
+    if (!bytes)
+        return RF_OK;
     if (sk->out) {
         RF_TRY(rf_coldata_reserve_values(sk->out, (int64_t)((sk->off + bytes) / esz), err));
         *dst = (uint8_t *)sk->out->values + sk->off;
@@ -146,6 +149,8 @@ static rf_status sink_room(sink *sk, uint64_t bytes, size_t esz, uint8_t **dst, 
 static rf_status zeros(sink *sk, int64_t n, size_t sz, rf_error *err)
 {
     uint8_t *dst;
+    if (n <= 0)
+        return RF_OK;
     RF_TRY(sink_room(sk, (uint64_t)n * sz, sz, &dst, err));
     memset(dst, 0, (size_t)n * sz);
     sk->off += (size_t)n * sz;
@@ -245,6 +250,8 @@ static rf_status read_cardinality(rf_table *t, const rnt_plan *p, uint32_t ci, i
                                   rf_column_data *out, rf_error *err)
 {
     rnt_impl *im = t->impl;
+    if (hi <= lo)
+        return RF_OK;
     RF_TRY(read_index(t, p->value_field, ci, lo, hi, err));
     RF_TRY(rf_coldata_reserve_values(out, out->nvalues + (hi - lo), err));
     int64_t *v = (int64_t *)out->values + out->nvalues;

@@ -358,7 +358,8 @@ static rf_status walk_all(walk *w, rf_error *err)
         RF_TRY(visit(w, i, err));
         for (size_t k = n0; k < w->n; k++)
             RF_TRY(build_name(d, &w->out[k], -1, err));
-        RF_TRY(resolve_twins(d, w->out + n0, w->n - n0, err));
+        if (w->n > n0)
+            RF_TRY(resolve_twins(d, w->out + n0, w->n - n0, err));
     }
     return RF_OK;
 }

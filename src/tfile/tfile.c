@@ -215,6 +215,9 @@ static rf_status parse_header(rf_file *f, rf_error *err)
         f->seek_info = (int32_t)load_be32(h + 37);
         f->nbytes_info = (int32_t)load_be32(h + 41);
     }
+    RF_CHECK(f->end >= f->begin && (uint64_t)f->end <= f->src->size, err, RF_ERR_FORMAT,
+             "%s: file truncated or corrupt: the header says it ends at byte %lld, it has %llu bytes", f->name,
+             (long long)f->end, (unsigned long long)f->src->size);
     int32_t nbytes_name = (int32_t)load_be32(h + (f->big ? 36 : 28));
     RF_CHECK(f->begin >= 64 && (uint64_t)f->begin < f->src->size && nbytes_name > 0 &&
              (uint64_t)nbytes_name < f->src->size - (uint64_t)f->begin, err, RF_ERR_FORMAT,

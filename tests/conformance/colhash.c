@@ -1,13 +1,15 @@
 /* colhash.c - hashes every column of one table through the public API only (rootfeed.h), for
- * the conformance test. `colhash [--chunks K] [--column NAME] [--as DTYPE] FILE OBJECT` prints
- * one JSON line describing the table, then one JSON line per column: its name, kind, dtype,
- * shape, the reader's unsupported reason, the number of values, the SHA-256 of the values as
- * little-endian bytes in their dtype (bool as one byte), and per jagged level the number of
- * items and the SHA-256 of the per-item counts as int64 LE. Each column is read in one
- * rf_table_read over all entries, or with --chunks K in K entry ranges whose counts and values
- * are hashed as one stream (so the hashes must not change). --as converts the values to another
- * dtype before hashing (to tell a dtype mismatch from a value mismatch). `colhash --list FILE`
- * prints the objects of rf_file_list. Exit status: 0, or 2 when the file or table won't open. */
+ * the conformance test. `colhash [--chunks K] [--column NAME | --from I] [--as DTYPE] FILE
+ * OBJECT` prints one JSON line describing the table (with all column names), then one JSON line
+ * per column: its index, name, kind, dtype, shape, the reader's unsupported reason, the number
+ * of values, the SHA-256 of the values as little-endian bytes in their dtype (bool as one
+ * byte), and per jagged level the number of items and the SHA-256 of the per-item counts as
+ * int64 LE. Each column is read in one rf_table_read over all entries, or with --chunks K in K
+ * entry ranges whose counts and values are hashed as one stream (so the hashes must not
+ * change). --as converts the values to another dtype before hashing (to tell a dtype mismatch
+ * from a value mismatch); --from I starts at column index I (to go on after a column that
+ * crashed). `colhash --list FILE` prints the objects of rf_file_list. Exit status: 0, or 2 when
+ * the file or table won't open. */
 #include "rootfeed.h"
 #include "sha256.h"
 
@@ -22,6 +24,7 @@
 typedef struct options {
     int64_t chunks;
     const char *column; /* only this one, or NULL */
+    size_t from;        /* first column index to read */
     int as_dtype;       /* -1, or the rf_dtype to convert values to */
     int list;
     const char *file;
@@ -300,7 +303,7 @@ static void hash_column(rf_table *t, size_t col, const options *opt, col_hash *c
 static void print_column(rf_table *t, size_t col, const options *opt)
 {
     const rf_column_info *ci = rf_table_column(t, col);
-    printf("{\"name\": ");
+    printf("{\"index\": %zu, \"name\": ", col);
     put_json_string(ci->name ? ci->name : "");
     printf(", \"type_name\": ");
     put_json_string(ci->type_name ? ci->type_name : "");
@@ -401,10 +404,16 @@ static int hash_table(rf_file *f, const options *opt)
     put_json_string(opt->object);
     printf(", \"class\": ");
     put_json_string(rf_table_class(t) ? rf_table_class(t) : "");
-    printf(", \"entries\": %" PRId64 ", \"ncolumns\": %zu}\n", rf_table_entries(t),
+    printf(", \"entries\": %" PRId64 ", \"ncolumns\": %zu, \"names\": [", rf_table_entries(t),
            rf_table_ncolumns(t));
+    for (size_t i = 0; i < rf_table_ncolumns(t); i++) {
+        const char *name = rf_table_column(t, i)->name;
+        if (i)
+            printf(", ");
+        put_json_string(name ? name : "");
+    }
+    printf("]}\n");
     fflush(stdout);
-    int rc = 0;
     if (opt->column) {
         long c = rf_table_find_column(t, opt->column);
         if (c < 0) {
@@ -415,11 +424,11 @@ static int hash_table(rf_file *f, const options *opt)
             print_column(t, (size_t)c, opt);
         }
     } else {
-        for (size_t i = 0; i < rf_table_ncolumns(t); i++)
+        for (size_t i = opt->from; i < rf_table_ncolumns(t); i++)
             print_column(t, i, opt);
     }
     rf_table_close(t);
-    return rc;
+    return 0;
 }
 
 static int parse_dtype(const char *s)
@@ -432,7 +441,7 @@ static int parse_dtype(const char *s)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: colhash [--chunks K] [--column NAME] [--as DTYPE] FILE OBJECT\n"
+    fprintf(stderr, "usage: colhash [--chunks K] [--column NAME | --from I] [--as DTYPE] FILE OBJECT\n"
                     "       colhash --list FILE\n");
     return 64;
 }
@@ -447,6 +456,11 @@ static int parse_args(int argc, char **argv, options *opt)
             opt->chunks = strtoll(argv[++i], NULL, 10);
             if (opt->chunks < 1)
                 return 0;
+        } else if (i + 1 < argc && strcmp(argv[i], "--from") == 0) {
+            long long from = strtoll(argv[++i], NULL, 10);
+            if (from < 0)
+                return 0;
+            opt->from = (size_t)from;
         } else if (i + 1 < argc && strcmp(argv[i], "--column") == 0) {
             opt->column = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--as") == 0) {

@@ -209,21 +209,23 @@ def retry_worthy(run):
         "timed out" not in run.trouble and "not JSON" not in run.trouble
 
 
-def complete_after_crash(colhash, path, obj, run, names, extra=()):
-    """After a crash, reads each missing column alone so one bad column doesn't hide others."""
-    for name in names:
-        if name in run.columns:
-            continue
-        one = run_colhash(colhash, path, obj, list(extra) + ["--column", name],
-                          timeout=COLUMN_TIMEOUT)
-        rec = one.columns.get(name)
-        if rec is not None and one.trouble is None:
-            run.columns[name] = rec
-        else:
-            run.columns[name] = {"name": name, "error": one.trouble or one.open_error
-                                 or "colhash printed nothing for this column"}
-            if one.trouble and "timed out" in one.trouble:
-                break
+def complete_after_crash(colhash, path, obj, run, extra=()):
+    """After a crash, goes on from the column after the one that crashed (colhash prints the
+    column names first and each column with its index), so one bad column hides no others."""
+    names = (run.header or {}).get("names")
+    while retry_worthy(run) and names:
+        done = [rec["index"] for rec in run.columns.values() if "index" in rec]
+        k = max(done) + 1 if done else 0
+        while k < len(names) and names[k] in run.columns:
+            k += 1
+        if k >= len(names):
+            break
+        run.columns[names[k]] = {"name": names[k], "error": run.trouble + " reading this column"}
+        more = run_colhash(colhash, path, obj, list(extra) + ["--from", str(k + 1)])
+        for name, rec in more.columns.items():
+            run.columns.setdefault(name, rec)
+        run.dups |= more.dups
+        run.trouble = more.trouble
 
 
 # ---------------------------------------------------------------- comparing
@@ -360,16 +362,15 @@ def check_object(colhash, t, stem, path, oname, obj, twin, allowed, listing, chu
                                                   "lists it with is_table=0 (class %s)" % li["class"]))
     run = run_colhash(colhash, path, oname)
     if retry_worthy(run):
-        out("  %s: %s; reading the remaining columns one by one" % (oname, run.trouble))
-        complete_after_crash(colhash, path, oname, run, [r.name for r in scope])
+        out("  %s: %s; going on after the column that failed" % (oname, run.trouble))
+        complete_after_crash(colhash, path, oname, run)
     chunk_run = None
     if chunked and run.open_error is None:
         chunk_run = run_colhash(colhash, path, oname, ["--chunks", str(NCHUNKS)])
         if retry_worthy(chunk_run):
-            out("  %s --chunks %d: %s; reading the remaining columns one by one"
+            out("  %s --chunks %d: %s; going on after the column that failed"
                 % (oname, NCHUNKS, chunk_run.trouble))
-            complete_after_crash(colhash, path, oname, chunk_run, [r.name for r in scope],
-                                 ["--chunks", str(NCHUNKS)])
+            complete_after_crash(colhash, path, oname, chunk_run, ["--chunks", str(NCHUNKS)])
     if run.header and run.header["entries"] != entries:
         t.extra_failures += 1
         out("  FAIL %s: rf_table_entries %d, expected %d" % (oname, run.header["entries"], entries))
@@ -388,7 +389,7 @@ def check_object(colhash, t, stem, path, oname, obj, twin, allowed, listing, chu
             reasons = ["table does not open: " + run.open_error]
         else:
             got = run.columns.get(ref.name)
-            if got is None and run.trouble:
+            if got is None and run.trouble and run.open_error is None:
                 reasons = [run.trouble + " before this column"]
             else:
                 reasons = compare(ref, got, entries, as_dtype(ref.name))
