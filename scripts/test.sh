@@ -10,7 +10,9 @@ status=0
 
 run_suite() { # dir, extra meson setup args...
   local dir=$1; shift
-  if [ ! -f "$dir/build.ninja" ]; then meson setup "$dir" "$@" >/dev/null || return 1; fi
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" > "$dir.setup.log" 2>&1 || { tail -20 "$dir.setup.log"; return 1; }
+  fi
   ninja -C "$dir" >/dev/null || { ninja -C "$dir" | tail -30; return 1; }
   meson test -C "$dir" --num-processes "$jobs" --print-errorlogs
 }

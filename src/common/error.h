@@ -22,7 +22,10 @@ rf_status rf_wrap(rf_error *err, rf_status code, const char *fmt, ...) RF_PRINTF
 #define RF_TRY(expr) \
     do { rf_status rf_try_s_ = (expr); if (rf_try_s_ != RF_OK) return rf_try_s_; } while (0)
 
-/* Upper bound for any single allocation sized by a number from a file. */
+/* Upper bound for a caller's column buffer. */
 #define RF_MAX_ALLOC ((uint64_t)1 << 34)
+/* Upper bound for one object of a file (key payload, basket, envelope, page): ROOT's own
+ * maximum key size is 1 GiB, so larger claims are corrupt and never allocated. */
+#define RF_MAX_OBJECT ((uint64_t)1 << 30)
 
 #endif

@@ -100,7 +100,7 @@ rf_status rf_key_read_payload(rf_file *f, const rf_key *key, uint8_t **out, size
     *out = NULL;
     size_t stored = (size_t)(key->nbytes - key->keylen);
     size_t n = key->objlen > (int32_t)stored ? (size_t)key->objlen : stored;
-    RF_CHECK(n <= RF_MAX_ALLOC && (n <= stored || n / 2000 <= stored), err, RF_ERR_FORMAT,
+    RF_CHECK(n <= RF_MAX_OBJECT && (n <= stored || n / 2000 <= stored), err, RF_ERR_FORMAT,
              "%s: key '%s' at offset %lld claims %zu bytes from %zu stored", f->name, key->name,
              (long long)key->seek_key, n, stored);
     uint8_t *buf = malloc(n ? n : 1);

@@ -13,7 +13,7 @@ static rf_status grow_bytes(uint8_t **p, size_t *cap, size_t need, rf_error *err
 {
     if (need <= *cap)
         return RF_OK;
-    RF_CHECK(need <= RF_MAX_ALLOC, err, RF_ERR_NOMEM, "basket of %zu bytes is over the limit", need);
+    RF_CHECK(need <= RF_MAX_OBJECT, err, RF_ERR_NOMEM, "basket of %zu bytes is over the limit", need);
     void *q = realloc(*p, need);
     RF_CHECK(q, err, RF_ERR_NOMEM, "out of memory for a basket of %zu bytes", need);
     *p = q;
@@ -93,7 +93,7 @@ static rf_status parse_basket_info(const uint8_t *p, size_t n, basket_info *bi, 
     bi->gen_offsets = nevbufsize < 0 && (q[-1] & 1);
     bi->nevbuf = (int32_t)load_be32(q);
     bi->last = (int32_t)load_be32(q + 4);
-    RF_CHECK(bi->last >= bi->keylen && bi->last - bi->keylen <= bi->objlen && (uint64_t)bi->objlen <= RF_MAX_ALLOC,
+    RF_CHECK(bi->last >= bi->keylen && bi->last - bi->keylen <= bi->objlen && (uint64_t)bi->objlen <= RF_MAX_OBJECT,
              err, RF_ERR_FORMAT, "basket fLast %d inconsistent with keylen %d and object length %d", bi->last,
              bi->keylen, bi->objlen);
     return RF_OK;
