@@ -206,6 +206,8 @@ static rf_status load_basket(rf_table *t, size_t col, size_t k, rf_error *err)
 /* Converts n big-endian values of the column's stored type into dst (dtype order). */
 static void convert(const tt_column *tc, rf_dtype dt, uint8_t *dst, const uint8_t *src, int64_t n)
 {
+    if (n <= 0)
+        return; /* dst may be NULL then */
     if (tc->packed) {
         for (int64_t i = 0; i < n; i++) {
             double v = (double)load_be32(src + 4 * i) / tc->pfactor + tc->pmin;
