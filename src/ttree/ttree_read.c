@@ -292,11 +292,12 @@ static rf_status read_jagged(const tt_column *tc, const tt_basket *bk, int64_t e
     RF_TRY(rf_coldata_reserve_values(out, out->nvalues + span / (int64_t)rf_dtype_size(tc->src) + 1, err));
     int64_t *off = out->offsets[0];
     size_t vs = rf_dtype_size(out->dtype);
+    int pow2 = (esize & (esize - 1)) == 0, shift = __builtin_ctzll((unsigned long long)esize);
     for (int64_t e = e0; e < e1; e++) {
         int64_t bytes = (int64_t)bk->offsets[e + 1] - bk->offsets[e] - tc->header;
-        RF_CHECK(bytes >= 0 && bytes % esize == 0, err, RF_ERR_FORMAT,
+        int64_t items = pow2 ? bytes >> shift : bytes / esize; /* the common sizes avoid a division */
+        RF_CHECK(bytes >= 0 && items * esize == bytes, err, RF_ERR_FORMAT,
                  "entry %lld has %lld bytes, not a multiple of %lld", (long long)e, (long long)bytes, (long long)esize);
-        int64_t items = bytes / esize;
         off[*n0 + 1] = off[*n0] + items;
         (*n0)++;
         if (tc->header) { /* per-entry headers interrupt the values */
