@@ -138,4 +138,8 @@ rf_status rf_table_read(rf_table *t, size_t col, int64_t first, int64_t last,
 #ifdef __cplusplus
 }
 #endif
+
+#include "rootfeed_expr.h"
+#include "rootfeed_writer.h"
+
 #endif

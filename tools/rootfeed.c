@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dump_expr.h"
 #include "json_out.h"
 #include "rootfeed.h"
 
@@ -19,6 +20,7 @@ static const char usage_text[] =
     "usage: rootfeed ls FILE\n"
     "       rootfeed show FILE OBJECT\n"
     "       rootfeed dump FILE OBJECT [--columns a,b] [--entries A:B] [--json]\n"
+    "                     [--filter EXPR]... [--define NAME=EXPR]...\n"
     "       rootfeed --version | --help\n";
 
 /* A usage error: one line on stderr (the full text is under --help). */
@@ -103,11 +105,20 @@ static int cmd_show(int argc, char **argv)
 
 typedef struct {
     const char *file, *object, *columns, *entries;
+    const char **steps; /* --filter / --define values in command-line order */
+    int *is_define;
+    size_t nsteps;
 } dump_args;
 
 static int parse_dump_args(int argc, char **argv, dump_args *a)
 {
     memset(a, 0, sizeof *a);
+    static const char *steps[256];
+    static int is_define[256];
+    if (argc > 256)
+        return 0;
+    a->steps = steps;
+    a->is_define = is_define;
     int pos = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
@@ -116,6 +127,10 @@ static int parse_dump_args(int argc, char **argv, dump_args *a)
             a->columns = argv[++i];
         else if (!strcmp(argv[i], "--entries") && i + 1 < argc)
             a->entries = argv[++i];
+        else if ((!strcmp(argv[i], "--filter") || !strcmp(argv[i], "--define")) && i + 1 < argc) {
+            a->is_define[a->nsteps] = argv[i][2] == 'd';
+            a->steps[a->nsteps++] = argv[++i];
+        }
         else if (argv[i][0] == '-' && argv[i][1])
             return 0;
         else if (pos == 0)
@@ -214,7 +229,13 @@ static int cmd_dump(int argc, char **argv)
         rc = fail(&err);
     } else if (!(cols = select_columns(t, a.file, a.columns, &ncols, &err)))
         rc = fail(&err);
+    rf_cli_exprs ex;
+    memset(&ex, 0, sizeof ex);
+    if (!rc && a.nsteps &&
+        rf_cli_apply_exprs(t, a.steps, a.is_define, a.nsteps, first, last, &ex, &err))
+        rc = fail(&err);
     if (rc) {
+        free(cols);
         rf_table_close(t);
         rf_file_close(f);
         return rc;
@@ -223,7 +244,7 @@ static int cmd_dump(int argc, char **argv)
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
     printf("{\"object\": ");
     json_string(stdout, a.object);
-    printf(", \"class\": \"%s\", \"entries\": %" PRId64 ", \"columns\": {", rf_table_class(t), last - first);
+    printf(", \"class\": \"%s\", \"entries\": %" PRId64 ", \"columns\": {", rf_table_class(t), a.nsteps ? ex.nselected : last - first);
     rf_column_data d;
     rf_column_data_init(&d);
     char **why = calloc(ncols + 1, sizeof *why);
@@ -237,7 +258,13 @@ static int cmd_dump(int argc, char **argv)
         printf(printed++ ? ", " : "");
         json_string(stdout, ci->name);
         fputs(": ", stdout);
-        json_column(stdout, ci, &d, NULL);
+        json_column(stdout, ci, &d, ex.keep);
+    }
+    for (size_t i = 0; i < ex.ndefines; i++) {
+        printf(printed++ ? ", " : "");
+        json_string(stdout, ex.info[i].name);
+        fputs(": ", stdout);
+        json_column(stdout, &ex.info[i], ex.data[i], ex.keep);
     }
     printf("}, \"unsupported\": {");
     printed = 0;
@@ -250,7 +277,13 @@ static int cmd_dump(int argc, char **argv)
         json_string(stdout, why[i]);
         free(why[i]);
     }
-    printf("}}\n");
+    printf("}");
+    if (a.nsteps)
+        printf(", \"expr\": {\"selected\": %" PRId64 ", \"out_of_range\": %" PRId64
+               ", \"empty_reduction\": %" PRId64 "}", ex.nselected, ex.stats.out_of_range,
+               ex.stats.empty_reduction);
+    printf("}\n");
+    rf_cli_exprs_free(&ex);
     fflush(stdout);
     free(why);
     free(cols);

@@ -1,7 +1,8 @@
 /* bench_expr.c - entries per second of filters and defines evaluated by the expression layer
  * on one core, over synthetic columns shaped like NanoAOD (nMuon uint32, float32 kinematics,
  * jagged Jet_pt with 0..8 jets per entry). Each case runs a few times over one chunk of N
- * entries (default 1e7) and reports the best time. */
+ * entries (default 1e7) and reports the best thread CPU time (one core's work; the wall time,
+ * also shown, includes waiting for the core on a shared machine). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,11 @@
 
 #include "rootfeed_expr.h"
 
-static double now(void)
+/* Thread CPU time (what one core spends, robust on a shared machine) and wall time. */
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -89,7 +91,7 @@ static int make(data *d, int64_t n)
 static int run_case(data *d, const char *text, int filter, int reps)
 {
     rf_error err;
-    double best = 1e30;
+    double best = 1e30, best_wall = 1e30;
     int64_t sel = 0;
     uint8_t *mask = malloc((size_t)d->n);
     rf_expr_plan *p = NULL;
@@ -100,19 +102,20 @@ static int run_case(data *d, const char *text, int filter, int reps)
     if (!s)
         s = filter ? rf_expr_plan_filter(p, text, &err) : rf_expr_compile(text, d->cols, 7, &e, &err);
     for (int r = 0; !s && r < reps; r++) {
-        double t0 = now();
+        double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID), w0 = clock_s(CLOCK_MONOTONIC);
         s = filter ? rf_expr_plan_eval(p, d->cols, 7, 0, d->n, mask, &sel, &err)
                    : rf_expr_eval(e, d->cols, 7, 0, d->n, &out, &err);
-        double t = now() - t0;
-        if (t < best)
-            best = t;
+        double t = clock_s(CLOCK_THREAD_CPUTIME_ID) - t0, w = clock_s(CLOCK_MONOTONIC) - w0;
+        best = t < best ? t : best;
+        best_wall = w < best_wall ? w : best_wall;
     }
     if (s)
         fprintf(stderr, "%s: %s\n", text, err.msg);
     else
-        printf("%-52s %-7s %8.1f M entries/s  %7.1f ms  %s %lld\n", text,
-               filter ? "filter" : "define", (double)d->n / best / 1e6, best * 1e3,
-               filter ? "selected" : "values", (long long)(filter ? sel : out.nvalues));
+        printf("%-50s %-6s %7.1f M/s cpu %7.1f M/s wall  %s %lld\n", text,
+               filter ? "filter" : "define", (double)d->n / best / 1e6,
+               (double)d->n / best_wall / 1e6, filter ? "selected" : "values",
+               (long long)(filter ? sel : out.nvalues));
     rf_expr_plan_free(p);
     rf_expr_free(e);
     rf_column_data_free(&out);
@@ -132,6 +135,11 @@ int main(int argc, char **argv)
     printf("%lld entries, %lld jets (%.2f per entry), one thread\n", (long long)n,
            (long long)d.items, (double)d.items / (double)n);
     int ok = 1;
+    if (argc > 2) { /* custom filters */
+        for (int i = 2; i < argc; i++)
+            ok &= run_case(&d, argv[i], 1, 5);
+        return ok ? 0 : 1;
+    }
     ok &= run_case(&d, "nMuon >= 2 && Muon_pt0 > 25 && MET_pt < 100", 1, 5);
     ok &= run_case(&d, "Muon_pt0 > 25", 1, 5);
     ok &= run_case(&d, "Sum(Jet_pt > 30) >= 2", 1, 5);

@@ -35,8 +35,15 @@ static struct libdeflate_compressor *deflater(rf_codec *c, int level)
  * carry no sizes (JSROOT's decoder expects exactly that layout), with a CRC32 check. */
 static size_t xz(int level, const uint8_t *src, size_t n, uint8_t *dst, size_t cap)
 {
+    lzma_options_lzma opt;
+    if (lzma_lzma_preset(&opt, (uint32_t)(level > 9 ? 9 : level)))
+        return 0;
+    /* A dictionary larger than the input only costs time (presets 7-9 allocate 64+ MiB). */
+    while (opt.dict_size > 4096 && opt.dict_size / 2 >= n)
+        opt.dict_size /= 2;
+    lzma_filter filters[2] = {{LZMA_FILTER_LZMA2, &opt}, {LZMA_VLI_UNKNOWN, NULL}};
     lzma_stream s = LZMA_STREAM_INIT;
-    if (lzma_easy_encoder(&s, (uint32_t)(level > 9 ? 9 : level), LZMA_CHECK_CRC32) != LZMA_OK)
+    if (lzma_stream_encoder(&s, filters, LZMA_CHECK_CRC32) != LZMA_OK)
         return 0;
     s.next_in = src, s.avail_in = n, s.next_out = dst, s.avail_out = cap;
     lzma_ret r = lzma_code(&s, LZMA_FINISH);

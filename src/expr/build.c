@@ -9,19 +9,19 @@
 
 #include "expr.h"
 
-size_t ex_type_size(int t)
+size_t rf_ex_type_size(int t)
 {
     static const size_t sz[ET_COUNT] = {1, 8, 4, 8};
     return sz[t];
 }
 
-const char *ex_type_name(int t)
+const char *rf_ex_type_name(int t)
 {
     static const char *const names[ET_COUNT] = {"bool", "int64", "float32", "float64"};
     return names[t];
 }
 
-rf_dtype ex_type_dtype(int t)
+rf_dtype rf_ex_type_dtype(int t)
 {
     static const rf_dtype d[ET_COUNT] = {RF_BOOL, RF_INT64, RF_FLOAT32, RF_FLOAT64};
     return d[t];
@@ -29,20 +29,20 @@ rf_dtype ex_type_dtype(int t)
 
 static const char *shape_name(const ex_node *a) { return a->jagged ? "vector of " : ""; }
 
-ex_node *ex_new(ex_parser *ps, int op, int type, int jagged, int pos)
+ex_node *rf_ex_new(ex_parser *ps, int op, int type, int jagged, int pos)
 {
     rf_expr *e = ps->e;
     if (ps->failed)
         return NULL;
     if (e->npool >= EX_MAX_NODES) {
-        ex_fail_at(ps, RF_ERR_ARG, (size_t)pos, "syntax error: expression too large");
+        rf_ex_fail_at(ps, RF_ERR_ARG, (size_t)pos, "syntax error: expression too large");
         return NULL;
     }
     if (e->npool == e->poolcap) {
         int cap = e->poolcap ? 2 * e->poolcap : 32;
         ex_node **p = realloc(e->pool, (size_t)cap * sizeof *p);
         if (!p) {
-            ex_fail_at(ps, RF_ERR_NOMEM, (size_t)pos, "out of memory");
+            rf_ex_fail_at(ps, RF_ERR_NOMEM, (size_t)pos, "out of memory");
             return NULL;
         }
         e->pool = p;
@@ -50,7 +50,7 @@ ex_node *ex_new(ex_parser *ps, int op, int type, int jagged, int pos)
     }
     ex_node *nd = calloc(1, sizeof *nd);
     if (!nd) {
-        ex_fail_at(ps, RF_ERR_NOMEM, (size_t)pos, "out of memory");
+        rf_ex_fail_at(ps, RF_ERR_NOMEM, (size_t)pos, "out of memory");
         return NULL;
     }
     e->pool[e->npool++] = nd;
@@ -64,7 +64,7 @@ ex_node *ex_new(ex_parser *ps, int op, int type, int jagged, int pos)
 
 static ex_node *mk_const(ex_parser *ps, int type, int pos)
 {
-    ex_node *nd = ex_new(ps, OP_CONST, type, 0, pos);
+    ex_node *nd = rf_ex_new(ps, OP_CONST, type, 0, pos);
     if (nd) {
         nd->v.p = &nd->k;
         nd->v.n = 1;
@@ -73,7 +73,7 @@ static ex_node *mk_const(ex_parser *ps, int type, int pos)
     return nd;
 }
 
-ex_node *ex_const_i(ex_parser *ps, int type, int64_t v, int pos)
+ex_node *rf_ex_const_i(ex_parser *ps, int type, int64_t v, int pos)
 {
     ex_node *nd = mk_const(ps, type, pos);
     if (nd && type == ET_BOOL)
@@ -83,7 +83,7 @@ ex_node *ex_const_i(ex_parser *ps, int type, int64_t v, int pos)
     return nd;
 }
 
-ex_node *ex_const_d(ex_parser *ps, int type, double v, int pos)
+ex_node *rf_ex_const_d(ex_parser *ps, int type, double v, int pos)
 {
     ex_node *nd = mk_const(ps, type, pos);
     if (nd && type == ET_F32)
@@ -103,7 +103,7 @@ static ex_node *check_height(ex_parser *ps, ex_node *nd)
     nd->depth = h + 1;
     if (nd->depth <= EX_MAX_HEIGHT)
         return nd;
-    ex_fail_at(ps, RF_ERR_ARG, (size_t)nd->pos, "syntax error: expression nested too deeply");
+    rf_ex_fail_at(ps, RF_ERR_ARG, (size_t)nd->pos, "syntax error: expression nested too deeply");
     return NULL;
 }
 
@@ -118,12 +118,12 @@ static ex_node *fold(ex_parser *ps, ex_node *nd)
         if (nd->arg[k]->op != OP_CONST)
             return nd;
     ex_ctx c = {.err = ps->err, .text = ps->text, .nb = 1};
-    if (ex_eval_node(nd, &c) != RF_OK) {
+    if (rf_ex_eval_node(nd, &c) != RF_OK) {
         ps->failed = 1;
         ps->code = RF_ERR_NOMEM;
         return NULL;
     }
-    memcpy(&nd->k, nd->v.p, ex_type_size(nd->type));
+    memcpy(&nd->k, nd->v.p, rf_ex_type_size(nd->type));
     nd->op = OP_CONST;
     nd->nargs = 0;
     nd->v.p = &nd->k;
@@ -132,13 +132,13 @@ static ex_node *fold(ex_parser *ps, ex_node *nd)
     return nd;
 }
 
-ex_node *ex_cast(ex_parser *ps, ex_node *a, int type, int wrap, int pos)
+ex_node *rf_ex_cast(ex_parser *ps, ex_node *a, int type, int wrap, int pos)
 {
     if (!a || ps->failed)
         return NULL;
     if (a->type == type && (wrap == W_NONE || type != ET_I64))
         return a;
-    ex_node *nd = ex_new(ps, OP_CAST, type, a->jagged, pos);
+    ex_node *nd = rf_ex_new(ps, OP_CAST, type, a->jagged, pos);
     if (!nd)
         return NULL;
     nd->fn = type == ET_I64 ? wrap : W_NONE;
@@ -151,13 +151,13 @@ static int promote(int t) { return t == ET_BOOL ? ET_I64 : t; }
 static int common(int a, int b) { return promote(a) > promote(b) ? promote(a) : promote(b); }
 static int is_int(int t) { return t == ET_BOOL || t == ET_I64; }
 
-ex_node *ex_node_n(ex_parser *ps, int op, int type, int arg_type, ex_node **args, int nargs,
+ex_node *rf_ex_node_n(ex_parser *ps, int op, int type, int arg_type, ex_node **args, int nargs,
                    int pos)
 {
-    return ex_node_fn(ps, op, 0, type, arg_type, args, nargs, pos);
+    return rf_ex_node_fn(ps, op, 0, type, arg_type, args, nargs, pos);
 }
 
-ex_node *ex_node_fn(ex_parser *ps, int op, int fn, int type, int arg_type, ex_node **args,
+ex_node *rf_ex_node_fn(ex_parser *ps, int op, int fn, int type, int arg_type, ex_node **args,
                     int nargs, int pos)
 {
     int jagged = 0;
@@ -166,30 +166,30 @@ ex_node *ex_node_fn(ex_parser *ps, int op, int fn, int type, int arg_type, ex_no
             return NULL;
         jagged |= args[k]->jagged;
     }
-    ex_node *nd = ex_new(ps, op, type, jagged, pos);
+    ex_node *nd = rf_ex_new(ps, op, type, jagged, pos);
     if (!nd)
         return NULL;
     nd->nargs = (uint8_t)nargs;
     nd->fn = fn;
     for (int k = 0; k < nargs; k++)
-        if (!(nd->arg[k] = arg_type < 0 ? args[k] : ex_cast(ps, args[k], arg_type, 0, pos)))
+        if (!(nd->arg[k] = arg_type < 0 ? args[k] : rf_ex_cast(ps, args[k], arg_type, 0, pos)))
             return NULL;
     return fold(ps, nd);
 }
 
-ex_node *ex_unary(ex_parser *ps, int op, ex_node *a, int pos)
+ex_node *rf_ex_unary(ex_parser *ps, int op, ex_node *a, int pos)
 {
     if (!a)
         return NULL;
     if (op == OP_NOT)
-        return ex_node_n(ps, op, ET_BOOL, ET_BOOL, &a, 1, pos);
+        return rf_ex_node_n(ps, op, ET_BOOL, ET_BOOL, &a, 1, pos);
     if (op == OP_BNOT && !is_int(a->type)) {
-        ex_fail_at(ps, RF_ERR_ARG, (size_t)pos,
+        rf_ex_fail_at(ps, RF_ERR_ARG, (size_t)pos,
                    "type mismatch: operator '~' needs an integer operand, got %s%s",
-                   shape_name(a), ex_type_name(a->type));
+                   shape_name(a), rf_ex_type_name(a->type));
         return NULL;
     }
-    return ex_node_n(ps, op, promote(a->type), promote(a->type), &a, 1, pos);
+    return rf_ex_node_n(ps, op, promote(a->type), promote(a->type), &a, 1, pos);
 }
 
 static const char *op_text(int op)
@@ -199,34 +199,34 @@ static const char *op_text(int op)
     return t[op - OP_ADD];
 }
 
-ex_node *ex_binary(ex_parser *ps, int op, ex_node *a, ex_node *b, int pos)
+ex_node *rf_ex_binary(ex_parser *ps, int op, ex_node *a, ex_node *b, int pos)
 {
     if (!a || !b)
         return NULL;
     ex_node *args[2] = {a, b};
     int t = common(a->type, b->type);
     if (op == OP_AND || op == OP_OR)
-        return ex_node_n(ps, op, ET_BOOL, ET_BOOL, args, 2, pos);
+        return rf_ex_node_n(ps, op, ET_BOOL, ET_BOOL, args, 2, pos);
     if (op >= OP_EQ && op <= OP_GE)
-        return ex_node_n(ps, op, ET_BOOL, t, args, 2, pos);
+        return rf_ex_node_n(ps, op, ET_BOOL, t, args, 2, pos);
     if ((op == OP_MOD || op >= OP_BAND) && !(is_int(a->type) && is_int(b->type))) {
-        ex_fail_at(ps, RF_ERR_ARG, (size_t)pos,
+        rf_ex_fail_at(ps, RF_ERR_ARG, (size_t)pos,
                    "type mismatch: operator '%s' needs integer operands, got %s%s and %s%s",
-                   op_text(op), shape_name(a), ex_type_name(a->type), shape_name(b),
-                   ex_type_name(b->type));
+                   op_text(op), shape_name(a), rf_ex_type_name(a->type), shape_name(b),
+                   rf_ex_type_name(b->type));
         return NULL;
     }
-    return ex_node_n(ps, op, t, t, args, 2, pos);
+    return rf_ex_node_n(ps, op, t, t, args, 2, pos);
 }
 
-ex_node *ex_select(ex_parser *ps, ex_node *c, ex_node *a, ex_node *b, int pos)
+ex_node *rf_ex_select(ex_parser *ps, ex_node *c, ex_node *a, ex_node *b, int pos)
 {
     if (!c || !a || !b)
         return NULL;
     int t = a->type == ET_BOOL && b->type == ET_BOOL ? ET_BOOL : common(a->type, b->type);
-    ex_node *args[3] = {ex_cast(ps, c, ET_BOOL, 0, pos), ex_cast(ps, a, t, 0, pos),
-                        ex_cast(ps, b, t, 0, pos)};
-    ex_node *nd = ex_node_n(ps, OP_SELECT, t, -1, args, 3, pos);
+    ex_node *args[3] = {rf_ex_cast(ps, c, ET_BOOL, 0, pos), rf_ex_cast(ps, a, t, 0, pos),
+                        rf_ex_cast(ps, b, t, 0, pos)};
+    ex_node *nd = rf_ex_node_n(ps, OP_SELECT, t, -1, args, 3, pos);
     if (nd && nd->op == OP_SELECT && !args[0]->jagged && args[0]->op != OP_CONST)
         nd->fn = 1; /* a flat condition: the branches are guarded by it */
     return nd;
@@ -236,35 +236,35 @@ static ex_node *need_vector(ex_parser *ps, ex_node *v, const char *what, int pos
 {
     if (!v || v->jagged)
         return v;
-    ex_fail_at(ps, RF_ERR_ARG, (size_t)pos, "type mismatch: %s needs a vector, got a flat %s",
-               what, ex_type_name(v->type));
+    rf_ex_fail_at(ps, RF_ERR_ARG, (size_t)pos, "type mismatch: %s needs a vector, got a flat %s",
+               what, rf_ex_type_name(v->type));
     return NULL;
 }
 
-ex_node *ex_subscript(ex_parser *ps, ex_node *v, ex_node *i, int pos)
+ex_node *rf_ex_subscript(ex_parser *ps, ex_node *v, ex_node *i, int pos)
 {
     if (!need_vector(ps, v, "indexing", pos) || !i)
         return NULL;
     if (!is_int(i->type)) {
-        ex_fail_at(ps, RF_ERR_ARG, (size_t)pos,
+        rf_ex_fail_at(ps, RF_ERR_ARG, (size_t)pos,
                    "type mismatch: an index must be an integer or a mask, got %s%s",
-                   shape_name(i), ex_type_name(i->type));
+                   shape_name(i), rf_ex_type_name(i->type));
         return NULL;
     }
-    ex_node *args[2] = {v, ex_cast(ps, i, i->jagged ? ET_BOOL : ET_I64, 0, pos)};
+    ex_node *args[2] = {v, rf_ex_cast(ps, i, i->jagged ? ET_BOOL : ET_I64, 0, pos)};
     if (i->jagged)
-        return ex_node_n(ps, OP_MASK, v->type, -1, args, 2, pos);
-    ex_node *nd = ex_node_n(ps, OP_INDEX, v->type, -1, args, 2, pos);
+        return rf_ex_node_n(ps, OP_MASK, v->type, -1, args, 2, pos);
+    ex_node *nd = rf_ex_node_n(ps, OP_INDEX, v->type, -1, args, 2, pos);
     if (nd)
         nd->jagged = 0;
     return nd;
 }
 
-ex_node *ex_size(ex_parser *ps, ex_node *v, int pos)
+ex_node *rf_ex_size(ex_parser *ps, ex_node *v, int pos)
 {
     if (!need_vector(ps, v, "size()", pos))
         return NULL;
-    ex_node *nd = ex_node_n(ps, OP_LEN, ET_I64, -1, &v, 1, pos);
+    ex_node *nd = rf_ex_node_n(ps, OP_LEN, ET_I64, -1, &v, 1, pos);
     if (nd)
         nd->jagged = 0;
     return nd;
@@ -304,10 +304,11 @@ static ex_node *unknown_column(ex_parser *ps, const char *name, size_t len, int 
     }
     int shown = (int)(len > 60 ? 60 : len);
     if (best <= 2 && best < len)
-        ex_fail_at(ps, RF_ERR_NOT_FOUND, (size_t)pos, "unknown column '%.*s': did you mean '%s'?",
+        rf_ex_fail_at(ps, RF_ERR_NOT_FOUND, (size_t)pos,
+                      "unknown column '%.*s': did you mean '%s'?",
                    shown, name, ps->schema[bi].name);
     else
-        ex_fail_at(ps, RF_ERR_NOT_FOUND, (size_t)pos, "unknown column '%.*s'", shown, name);
+        rf_ex_fail_at(ps, RF_ERR_NOT_FOUND, (size_t)pos, "unknown column '%.*s'", shown, name);
     return NULL;
 }
 
@@ -322,7 +323,7 @@ static int add_input(ex_parser *ps, const rf_expr_column *c, int pos)
     if (in)
         e->inputs = in;
     if (!name) {
-        ex_fail_at(ps, RF_ERR_NOMEM, (size_t)pos, "out of memory");
+        rf_ex_fail_at(ps, RF_ERR_NOMEM, (size_t)pos, "out of memory");
         return -1;
     }
     in[e->ninputs] = (ex_input){name, c->dtype, c->nlevels, c->fixed};
@@ -334,7 +335,7 @@ static int dtype_type(rf_dtype d)
     return d == RF_BOOL ? ET_BOOL : d == RF_FLOAT32 ? ET_F32 : d == RF_FLOAT64 ? ET_F64 : ET_I64;
 }
 
-ex_node *ex_column(ex_parser *ps, const char *name, size_t len, int pos)
+ex_node *rf_ex_column(ex_parser *ps, const char *name, size_t len, int pos)
 {
     const rf_expr_column *c = NULL;
     for (size_t i = 0; i < ps->nschema && !c; i++)
@@ -344,7 +345,7 @@ ex_node *ex_column(ex_parser *ps, const char *name, size_t len, int pos)
         return unknown_column(ps, name, len, pos);
     if ((unsigned)c->dtype >= RF_DTYPE_COUNT || c->nlevels < 0 || c->nlevels > 1 ||
         (c->nlevels == 1 && c->fixed > 1) || c->fixed < 0) {
-        ex_fail_at(ps, RF_ERR_UNSUPPORTED, (size_t)pos,
+        rf_ex_fail_at(ps, RF_ERR_UNSUPPORTED, (size_t)pos,
                    "unsupported column '%s': %d jagged levels of %s blocks of %lld (expressions "
                    "read flat, fixed-size and one-level jagged columns)",
                    c->name, c->nlevels, rf_dtype_name(c->dtype), (long long)c->fixed);
@@ -352,8 +353,8 @@ ex_node *ex_column(ex_parser *ps, const char *name, size_t len, int pos)
     }
     int input = add_input(ps, c, pos);
     ex_node *nd = input < 0 ? NULL
-                            : ex_new(ps, OP_COL, dtype_type(c->dtype), c->nlevels == 1 || c->fixed > 1,
-                                     pos);
+                            : rf_ex_new(ps, OP_COL, dtype_type(c->dtype),
+                                        c->nlevels == 1 || c->fixed > 1, pos);
     if (nd)
         nd->input = input;
     return nd;

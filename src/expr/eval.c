@@ -11,7 +11,7 @@
 #include "../dataset/table.h"
 #include "expr.h"
 
-int ex_reserve(void **p, size_t *cap, size_t bytes)
+int rf_ex_reserve(void **p, size_t *cap, size_t bytes)
 {
     if (bytes <= *cap)
         return 1;
@@ -28,7 +28,7 @@ int ex_reserve(void **p, size_t *cap, size_t bytes)
 
 /* ---- helpers for the node evaluators ---------------------------------------------------- */
 
-const uint8_t *ex_active(ex_node *nd, ex_ctx *c)
+const uint8_t *rf_ex_active(ex_node *nd, ex_ctx *c)
 {
     if (!c->active && !nd->nguards)
         return NULL;
@@ -47,7 +47,7 @@ const uint8_t *ex_active(ex_node *nd, ex_ctx *c)
     return m;
 }
 
-rf_status ex_check_offsets(ex_node *nd, ex_ctx *c, const int64_t *o1, const int64_t *o2)
+rf_status rf_ex_check_offsets(ex_node *nd, ex_ctx *c, const int64_t *o1, const int64_t *o2)
 {
     if (o1 == o2 || !memcmp(o1, o2, (size_t)(c->nb + 1) * sizeof *o1))
         return RF_OK;
@@ -81,7 +81,7 @@ static void expand(const void *src, size_t sz, const int64_t *off, int64_t nb, v
         EXPAND(uint64_t);
 }
 
-rf_status ex_align(ex_node *nd, ex_ctx *c, const void **p, int *scal, int64_t *n,
+rf_status rf_ex_align(ex_node *nd, ex_ctx *c, const void **p, int *scal, int64_t *n,
                    const int64_t **off)
 {
     const int64_t *o = NULL;
@@ -94,7 +94,7 @@ rf_status ex_align(ex_node *nd, ex_ctx *c, const void **p, int *scal, int64_t *n
         if (a->jagged && !o)
             o = a->v.off;
         else if (a->jagged)
-            RF_TRY(ex_check_offsets(nd, c, o, a->v.off));
+            RF_TRY(rf_ex_check_offsets(nd, c, o, a->v.off));
     }
     *off = o;
     if (!o) {
@@ -106,8 +106,8 @@ rf_status ex_align(ex_node *nd, ex_ctx *c, const void **p, int *scal, int64_t *n
         ex_node *a = nd->arg[k];
         if (a->jagged || a->v.scalar)
             continue;
-        size_t sz = ex_type_size(a->type);
-        if (!ex_reserve(&nd->bc[k], &nd->bccap[k], (size_t)(*n ? *n : 1) * sz))
+        size_t sz = rf_ex_type_size(a->type);
+        if (!rf_ex_reserve(&nd->bc[k], &nd->bccap[k], (size_t)(*n ? *n : 1) * sz))
             return rf_fail(c->err, RF_ERR_NOMEM, "out of memory evaluating an expression");
         expand(a->v.p, sz, o, c->nb, nd->bc[k]);
         p[k] = nd->bc[k];
@@ -129,7 +129,7 @@ static const void *load_values(ex_node *nd, ex_ctx *c, rf_dtype dt, const void *
 {
     if (dt == RF_FLOAT32 || dt == RF_FLOAT64 || dt == RF_INT64 || dt == RF_UINT64)
         return src;
-    if (!ex_reserve(&nd->buf, &nd->cap, (size_t)(count ? count : 1) * 8)) {
+    if (!rf_ex_reserve(&nd->buf, &nd->cap, (size_t)(count ? count : 1) * 8)) {
         rf_fail(c->err, RF_ERR_NOMEM, "out of memory evaluating an expression");
         return NULL;
     }
@@ -159,7 +159,7 @@ static rf_status eval_col(ex_node *nd, ex_ctx *c)
     int64_t fixed = col->fixed > 1 ? col->fixed : 0, first = c->b0, count = c->nb;
     const int64_t *off = NULL;
     if (nd->jagged) {
-        if (!ex_reserve((void **)&nd->obuf, &nd->ocap, (size_t)(c->nb + 1) * sizeof(int64_t)))
+        if (!rf_ex_reserve((void **)&nd->obuf, &nd->ocap, (size_t)(c->nb + 1) * sizeof(int64_t)))
             return rf_fail(c->err, RF_ERR_NOMEM, "out of memory evaluating an expression");
         const int64_t *o = col->nlevels ? d->offsets[0] + c->b0 : NULL;
         first = o ? o[0] : c->b0 * fixed;
@@ -178,7 +178,7 @@ static rf_status eval_col(ex_node *nd, ex_ctx *c)
 
 static rf_status eval_entry(ex_node *nd, ex_ctx *c)
 {
-    if (!ex_reserve(&nd->buf, &nd->cap, (size_t)c->nb * 8 + 8))
+    if (!rf_ex_reserve(&nd->buf, &nd->cap, (size_t)c->nb * 8 + 8))
         return rf_fail(c->err, RF_ERR_NOMEM, "out of memory evaluating an expression");
     int64_t *o = nd->buf;
     for (int64_t k = 0; k < c->nb; k++)
@@ -187,14 +187,14 @@ static rf_status eval_entry(ex_node *nd, ex_ctx *c)
     return RF_OK;
 }
 
-rf_status ex_eval_node(ex_node *nd, ex_ctx *c)
+rf_status rf_ex_eval_node(ex_node *nd, ex_ctx *c)
 {
     switch (nd->op) {
     case OP_CONST: return RF_OK;
     case OP_COL: return eval_col(nd, c);
     case OP_ENTRY: return eval_entry(nd, c);
     default:
-        return nd->op <= OP_MASS2 ? ex_eval_elementwise(nd, c) : ex_eval_vector(nd, c);
+        return nd->op <= OP_MASS2 ? rf_ex_eval_elementwise(nd, c) : rf_ex_eval_vector(nd, c);
     }
 }
 
@@ -269,7 +269,7 @@ rf_status rf_expr_compile(const char *text, const rf_expr_column *schema, size_t
     }
     ex_parser ps = {.text = e->text, .len = len, .schema = schema, .nschema = ncols, .e = e,
                     .err = err};
-    ex_node *root = ex_parse(&ps);
+    ex_node *root = rf_ex_parse(&ps);
     if (root && !(e->order = malloc((size_t)e->npool * sizeof *e->order)))
         root = NULL, ps.code = rf_fail(err, RF_ERR_NOMEM, "out of memory compiling an expression");
     if (!root) {
@@ -287,7 +287,7 @@ rf_status rf_expr_compile(const char *text, const rf_expr_column *schema, size_t
 
 static const ex_node *root_of(const rf_expr *e) { return e->order[e->norder - 1]; }
 
-rf_dtype rf_expr_dtype(const rf_expr *e) { return ex_type_dtype(root_of(e)->type); }
+rf_dtype rf_expr_dtype(const rf_expr *e) { return rf_ex_type_dtype(root_of(e)->type); }
 int rf_expr_nlevels(const rf_expr *e) { return root_of(e)->jagged; }
 const char *rf_expr_text(const rf_expr *e) { return e->text; }
 size_t rf_expr_ninputs(const rf_expr *e) { return (size_t)e->ninputs; }
@@ -313,7 +313,8 @@ static rf_status check_input(const rf_expr *e, const ex_input *in, const rf_expr
     const rf_column_data *d = col->data;
     const char *t = e->text;
     RF_CHECK(d, err, RF_ERR_ARG, "expression '%.200s': column '%s' has no data", t, in->name);
-    RF_CHECK(d->dtype == in->dtype && d->nlevels == in->nlevels && col->fixed == in->fixed, err,
+    int64_t fixed = col->fixed > 1 ? col->fixed : 0, want = in->fixed > 1 ? in->fixed : 0;
+    RF_CHECK(d->dtype == in->dtype && d->nlevels == in->nlevels && fixed == want, err,
              RF_ERR_ARG, "expression '%.200s': column '%s' is %s with %d levels, compiled for %s "
              "with %d", t, in->name, rf_dtype_name(d->dtype), d->nlevels,
              rf_dtype_name(in->dtype), in->nlevels);
@@ -355,7 +356,7 @@ static rf_status resolve_inputs(const rf_expr *e, const rf_expr_column *cols, si
 static rf_status prepare_output(const ex_node *root, int64_t n, rf_column_data *out,
                                 rf_error *err)
 {
-    out->dtype = ex_type_dtype(root->type);
+    out->dtype = rf_ex_type_dtype(root->type);
     out->nlevels = root->jagged;
     out->nentries = n;
     out->nvalues = root->jagged ? 0 : n;
@@ -370,7 +371,7 @@ static rf_status prepare_output(const ex_node *root, int64_t n, rf_column_data *
 static rf_status append_block(const ex_node *root, const ex_ctx *c, rf_column_data *out,
                               rf_error *err)
 {
-    size_t sz = ex_type_size(root->type);
+    size_t sz = rf_ex_type_size(root->type);
     const ex_val *v = &root->v;
     if (!root->jagged) {
         char *dst = (char *)out->values + (size_t)c->b0 * sz;
@@ -408,7 +409,7 @@ rf_status rf_expr_eval_active(rf_expr *e, const rf_expr_column *cols, size_t nco
         ex_ctx c = {err, e->text, first_entry + b0, b0, n - b0 < EX_BLOCK ? n - b0 : EX_BLOCK,
                     active, res, e->gmask, &e->stats};
         for (int i = 0; s == RF_OK && i < e->norder; i++)
-            s = ex_eval_node(e->order[i], &c);
+            s = rf_ex_eval_node(e->order[i], &c);
         if (s == RF_OK)
             s = append_block(root, &c, out, err);
     }

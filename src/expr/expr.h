@@ -127,55 +127,56 @@ typedef struct ex_parser {
     rf_status code;       /* of the first error */
 } ex_parser;
 
-size_t ex_type_size(int t);
-const char *ex_type_name(int t);
-rf_dtype ex_type_dtype(int t);
+size_t rf_ex_type_size(int t);
+const char *rf_ex_type_name(int t);
+rf_dtype rf_ex_type_dtype(int t);
 
 /* parse.c */
 /* Sets the compile error (first one wins): fmt reads "what: detail" or "what"; " at column N"
  * goes after "what" and the expression with a caret under pos follows. Returns code. */
-rf_status ex_fail_at(ex_parser *ps, rf_status code, size_t pos, const char *fmt, ...)
+rf_status rf_ex_fail_at(ex_parser *ps, rf_status code, size_t pos, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
-ex_node *ex_parse(ex_parser *ps);
+ex_node *rf_ex_parse(ex_parser *ps);
 
 /* build.c: node constructors; NULL after setting an error in ps. */
-ex_node *ex_new(ex_parser *ps, int op, int type, int jagged, int pos);
-ex_node *ex_const_i(ex_parser *ps, int type, int64_t v, int pos);
-ex_node *ex_const_d(ex_parser *ps, int type, double v, int pos);
-ex_node *ex_column(ex_parser *ps, const char *name, size_t len, int pos);
+ex_node *rf_ex_new(ex_parser *ps, int op, int type, int jagged, int pos);
+ex_node *rf_ex_const_i(ex_parser *ps, int type, int64_t v, int pos);
+ex_node *rf_ex_const_d(ex_parser *ps, int type, double v, int pos);
+ex_node *rf_ex_column(ex_parser *ps, const char *name, size_t len, int pos);
 /* A node of op over args converted to arg_type (-1: as they are); jagged if any arg is;
  * folded when every arg is a constant. */
-ex_node *ex_node_n(ex_parser *ps, int op, int type, int arg_type, ex_node **args, int nargs,
+ex_node *rf_ex_node_n(ex_parser *ps, int op, int type, int arg_type, ex_node **args, int nargs,
                    int pos);
-ex_node *ex_node_fn(ex_parser *ps, int op, int fn, int type, int arg_type, ex_node **args,
+ex_node *rf_ex_node_fn(ex_parser *ps, int op, int fn, int type, int arg_type, ex_node **args,
                     int nargs, int pos);
-ex_node *ex_cast(ex_parser *ps, ex_node *a, int type, int wrap, int pos);
-ex_node *ex_unary(ex_parser *ps, int op, ex_node *a, int pos);
-ex_node *ex_binary(ex_parser *ps, int op, ex_node *a, ex_node *b, int pos);
-ex_node *ex_select(ex_parser *ps, ex_node *c, ex_node *a, ex_node *b, int pos);
-ex_node *ex_subscript(ex_parser *ps, ex_node *v, ex_node *i, int pos);
-ex_node *ex_size(ex_parser *ps, ex_node *v, int pos);
+ex_node *rf_ex_cast(ex_parser *ps, ex_node *a, int type, int wrap, int pos);
+ex_node *rf_ex_unary(ex_parser *ps, int op, ex_node *a, int pos);
+ex_node *rf_ex_binary(ex_parser *ps, int op, ex_node *a, ex_node *b, int pos);
+ex_node *rf_ex_select(ex_parser *ps, ex_node *c, ex_node *a, ex_node *b, int pos);
+ex_node *rf_ex_subscript(ex_parser *ps, ex_node *v, ex_node *i, int pos);
+ex_node *rf_ex_size(ex_parser *ps, ex_node *v, int pos);
 /* funcs.c */
-ex_node *ex_call(ex_parser *ps, const char *name, size_t len, ex_node **args, int nargs, int pos);
+ex_node *rf_ex_call(ex_parser *ps, const char *name, size_t len, ex_node **args, int nargs,
+                    int pos);
 
 /* eval.c */
-rf_status ex_eval_node(ex_node *nd, ex_ctx *c);
-int ex_reserve(void **p, size_t *cap, size_t bytes);
-const uint8_t *ex_active(ex_node *nd, ex_ctx *c);
+rf_status rf_ex_eval_node(ex_node *nd, ex_ctx *c);
+int rf_ex_reserve(void **p, size_t *cap, size_t bytes);
+const uint8_t *rf_ex_active(ex_node *nd, ex_ctx *c);
 /* RF_OK if two jagged operands of nd have the same item counts in every entry of the block. */
-rf_status ex_check_offsets(ex_node *nd, ex_ctx *c, const int64_t *o1, const int64_t *o2);
-rf_status ex_align(ex_node *nd, ex_ctx *c, const void **p, int *scal, int64_t *n,
+rf_status rf_ex_check_offsets(ex_node *nd, ex_ctx *c, const int64_t *o1, const int64_t *o2);
+rf_status rf_ex_align(ex_node *nd, ex_ctx *c, const void **p, int *scal, int64_t *n,
                    const int64_t **off);
 rf_status rf_expr_eval_active(rf_expr *e, const rf_expr_column *cols, size_t ncols,
                               int64_t first_entry, int64_t n, const uint8_t *active,
                               rf_column_data *out, rf_error *err);
 
-/* kernels.c: element-wise nodes (args aligned by ex_align). */
-rf_status ex_eval_elementwise(ex_node *nd, ex_ctx *c);
+/* kernels.c: element-wise nodes (args aligned by rf_ex_align). */
+rf_status rf_ex_eval_elementwise(ex_node *nd, ex_ctx *c);
 /* jagged.c: vector nodes. */
-rf_status ex_eval_vector(ex_node *nd, ex_ctx *c);
+rf_status rf_ex_eval_vector(ex_node *nd, ex_ctx *c);
 
 #endif

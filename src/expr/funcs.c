@@ -142,8 +142,8 @@ static int float_type(ex_node **args, int nargs, int flags)
 
 static ex_node *type_error(ex_parser *ps, const fn_def *f, ex_node *a, const char *need, int pos)
 {
-    ex_fail_at(ps, RF_ERR_ARG, (size_t)pos, "type mismatch: %s needs %s, got a %s %s", f->name,
-               need, a->jagged ? "vector of" : "flat", ex_type_name(a->type));
+    rf_ex_fail_at(ps, RF_ERR_ARG, (size_t)pos, "type mismatch: %s needs %s, got a %s %s", f->name,
+               need, a->jagged ? "vector of" : "flat", rf_ex_type_name(a->type));
     return NULL;
 }
 
@@ -153,19 +153,21 @@ static ex_node *call_vector(ex_parser *ps, const fn_def *f, ex_node **a, int nar
         return type_error(ps, f, a[0], "a vector", pos);
     ex_node *nd;
     if (f->kind == K_LEN)
-        nd = ex_node_n(ps, OP_LEN, ET_I64, -1, a, 1, pos);
+        nd = rf_ex_node_n(ps, OP_LEN, ET_I64, -1, a, 1, pos);
     else if (f->kind == K_MINMAX) {
         int t = a[0]->type == ET_BOOL ? ET_I64 : a[0]->type;
-        nd = ex_node_n(ps, f->id == M2_MAX ? OP_MAX : OP_MIN, t, t, a, 1, pos);
+        nd = rf_ex_node_n(ps, f->id == M2_MAX ? OP_MAX : OP_MIN, t, t, a, 1, pos);
     } else {
         int op = f->id, t = a[0]->type == ET_BOOL ? ET_I64 : a[0]->type, at = t;
         if (op == OP_ANY || op == OP_ALL)
             t = at = ET_BOOL;
+        else if (op == OP_SUM && a[0]->type == ET_BOOL)
+            at = ET_BOOL; /* counted directly, no widening */
         else if (op == OP_MEAN)
             t = ET_F64;
         else if (op == OP_ARGMAX || op == OP_ARGMIN)
             t = ET_I64;
-        nd = ex_node_n(ps, op, t, at, a, nargs, pos);
+        nd = rf_ex_node_n(ps, op, t, at, a, nargs, pos);
     }
     if (nd)
         nd->jagged = 0;
@@ -178,8 +180,8 @@ static ex_node *call_take(ex_parser *ps, const fn_def *f, ex_node **a, int pos)
         return type_error(ps, f, a[0], "a vector", pos);
     if (a[1]->type != ET_I64 && a[1]->type != ET_BOOL)
         return type_error(ps, f, a[1], "integer indices or an integer count", pos);
-    ex_node *args[2] = {a[0], ex_cast(ps, a[1], ET_I64, 0, pos)};
-    ex_node *nd = ex_node_n(ps, a[1]->jagged ? OP_TAKE_IDX : OP_TAKE_N, a[0]->type, -1, args, 2,
+    ex_node *args[2] = {a[0], rf_ex_cast(ps, a[1], ET_I64, 0, pos)};
+    ex_node *nd = rf_ex_node_n(ps, a[1]->jagged ? OP_TAKE_IDX : OP_TAKE_N, a[0]->type, -1, args, 2,
                             pos);
     return nd;
 }
@@ -193,13 +195,13 @@ static ex_node *call_physics(ex_parser *ps, const fn_def *f, ex_node **a, int na
     if (f->kind == K_DPHI || f->kind == K_DR) {
         int full = f->kind == K_DPHI ? 3 : 5;
         if (nargs < full)
-            args[nargs++] = ex_const_d(ps, ET_F64, 3.14159265358979323846, pos);
-        return ex_node_n(ps, f->kind == K_DPHI ? OP_DPHI : OP_DR, t, t, args, nargs, pos);
+            args[nargs++] = rf_ex_const_d(ps, ET_F64, 3.14159265358979323846, pos);
+        return rf_ex_node_n(ps, f->kind == K_DPHI ? OP_DPHI : OP_DR, t, t, args, nargs, pos);
     }
     if (nargs == 8)
-        return ex_node_n(ps, OP_MASS2, t, t, args, 8, pos);
+        return rf_ex_node_n(ps, OP_MASS2, t, t, args, 8, pos);
     if (nargs != 4) {
-        ex_fail_at(ps, RF_ERR_ARG, (size_t)pos,
+        rf_ex_fail_at(ps, RF_ERR_ARG, (size_t)pos,
                    "wrong arguments: InvariantMass takes 4 vectors (pt, eta, phi, mass) or 8 "
                    "values, got %d", nargs);
         return NULL;
@@ -207,7 +209,7 @@ static ex_node *call_physics(ex_parser *ps, const fn_def *f, ex_node **a, int na
     for (int k = 0; k < 4; k++)
         if (!a[k]->jagged)
             return type_error(ps, f, a[k], "vectors", pos);
-    ex_node *nd = ex_node_n(ps, OP_MASS4, t, t, args, 4, pos);
+    ex_node *nd = rf_ex_node_n(ps, OP_MASS4, t, t, args, 4, pos);
     if (nd)
         nd->jagged = 0;
     return nd;
@@ -219,24 +221,24 @@ static ex_node *call_math(ex_parser *ps, const fn_def *f, ex_node **a, int nargs
     switch (f->kind) {
     case K_MATH1: {
         int t = float_type(a, 1, f->flags);
-        nd = ex_node_fn(ps, OP_MATH1, f->id, t, t, a, 1, pos);
+        nd = rf_ex_node_fn(ps, OP_MATH1, f->id, t, t, a, 1, pos);
         break;
     }
     case K_FABS: {
         int t = float_type(a, 1, 0);
-        nd = ex_node_n(ps, OP_ABS, t, t, a, 1, pos);
+        nd = rf_ex_node_n(ps, OP_ABS, t, t, a, 1, pos);
         break;
     }
     case K_ABS: {
         int t = a[0]->type == ET_BOOL ? ET_I64 : a[0]->type;
-        nd = ex_node_n(ps, OP_ABS, t, t, a, 1, pos);
+        nd = rf_ex_node_n(ps, OP_ABS, t, t, a, 1, pos);
         break;
     }
     case K_SQ:
-        return ex_binary(ps, OP_MUL, a[0], a[0], pos);
+        return rf_ex_binary(ps, OP_MUL, a[0], a[0], pos);
     case K_NINT: {
-        ex_node *r = ex_node_fn(ps, OP_MATH1, M1_RINT, ET_F64, ET_F64, a, 1, pos);
-        return ex_cast(ps, r, ET_I64, W_S32, pos);
+        ex_node *r = rf_ex_node_fn(ps, OP_MATH1, M1_RINT, ET_F64, ET_F64, a, 1, pos);
+        return rf_ex_cast(ps, r, ET_I64, W_S32, pos);
     }
     default: { /* K_MATH2, K_MINMAX with 2 args */
         int t;
@@ -246,7 +248,7 @@ static ex_node *call_math(ex_parser *ps, const fn_def *f, ex_node **a, int nargs
             t = float_type(a, 2, f->flags);
         if (t == ET_BOOL)
             t = ET_I64;
-        nd = ex_node_fn(ps, OP_MATH2, f->id, t, t, a, 2, pos);
+        nd = rf_ex_node_fn(ps, OP_MATH2, f->id, t, t, a, 2, pos);
         break;
     }
     }
@@ -254,7 +256,7 @@ static ex_node *call_math(ex_parser *ps, const fn_def *f, ex_node **a, int nargs
     return nd;
 }
 
-ex_node *ex_call(ex_parser *ps, const char *name, size_t len, ex_node **args, int nargs, int pos)
+ex_node *rf_ex_call(ex_parser *ps, const char *name, size_t len, ex_node **args, int nargs, int pos)
 {
     for (int k = 0; k < nargs; k++)
         if (!args[k])
@@ -263,17 +265,17 @@ ex_node *ex_call(ex_parser *ps, const char *name, size_t len, ex_node **args, in
     const fn_def *f = lookup(name, len, nargs, &arity_ok);
     int shown = (int)(len > 60 ? 60 : len);
     if (!f) {
-        ex_fail_at(ps, RF_ERR_NOT_FOUND, (size_t)pos, "unknown function '%.*s'", shown, name);
+        rf_ex_fail_at(ps, RF_ERR_NOT_FOUND, (size_t)pos, "unknown function '%.*s'", shown, name);
         return NULL;
     }
     if (!arity_ok) {
-        ex_fail_at(ps, RF_ERR_ARG, (size_t)pos, "wrong arguments: '%.*s' takes %d to %d, got %d",
+        rf_ex_fail_at(ps, RF_ERR_ARG, (size_t)pos, "wrong arguments: '%.*s' takes %d to %d, got %d",
                    shown, name, f->nmin, f->nmax, nargs);
         return NULL;
     }
     switch (f->kind) {
     case K_CONST:
-        return ex_const_d(ps, ET_F64, f->value, pos);
+        return rf_ex_const_d(ps, ET_F64, f->value, pos);
     case K_RED:
     case K_LEN:
         return call_vector(ps, f, args, nargs, pos);
@@ -282,7 +284,7 @@ ex_node *ex_call(ex_parser *ps, const char *name, size_t len, ex_node **args, in
     case K_TAKE:
         return call_take(ps, f, args, pos);
     case K_WHERE:
-        return ex_select(ps, args[0], args[1], args[2], pos);
+        return rf_ex_select(ps, args[0], args[1], args[2], pos);
     case K_DPHI:
     case K_DR:
     case K_MASS:

@@ -2,7 +2,7 @@
  * Take, and the reductions Sum, Mean, Max, Min, ArgMax, ArgMin, Any, All, size and the
  * four-vector InvariantMass. A block's vector is an item array with offsets from 0; values
  * are copied as bits where the type does not matter. Out-of-range reads give NaN or 0 and are
- * counted for the entries that are active (see ex_active). */
+ * counted for the entries that are active (see rf_ex_active). */
 #include <math.h>
 #include <string.h>
 
@@ -16,8 +16,8 @@ static uint64_t default_bits(int type)
 
 static int reserve(ex_node *nd, ex_ctx *c, int64_t n, int64_t noff)
 {
-    if (!ex_reserve(&nd->buf, &nd->cap, (size_t)(n ? n : 1) * ex_type_size(nd->type)) ||
-        (noff && !ex_reserve((void **)&nd->obuf, &nd->ocap, (size_t)noff * sizeof(int64_t)))) {
+    if (!rf_ex_reserve(&nd->buf, &nd->cap, (size_t)(n ? n : 1) * rf_ex_type_size(nd->type)) ||
+        (noff && !rf_ex_reserve((void **)&nd->obuf, &nd->ocap, (size_t)noff * sizeof(int64_t)))) {
         rf_fail(c->err, RF_ERR_NOMEM, "out of memory evaluating an expression");
         return 0;
     }
@@ -59,8 +59,8 @@ static rf_status eval_index(ex_node *nd, ex_ctx *c)
     uint64_t dbits = default_bits(nd->type);
     if (!reserve(nd, c, nb, 0))
         return RF_ERR_NOMEM;
-    const uint8_t *act = ex_active(nd, c);
-    BY_SIZE(ex_type_size(nd->type), INDEX_LOOP);
+    const uint8_t *act = rf_ex_active(nd, c);
+    BY_SIZE(rf_ex_type_size(nd->type), INDEX_LOOP);
     c->st->out_of_range += bad;
     nd->v = (ex_val){nd->buf, NULL, nb, 0};
     return RF_OK;
@@ -86,13 +86,13 @@ static rf_status eval_mask(ex_node *nd, ex_ctx *c)
     int s[EX_MAX_ARGS];
     int64_t n, k = 0;
     const int64_t *off;
-    RF_TRY(ex_align(nd, c, p, s, &n, &off));
+    RF_TRY(rf_ex_align(nd, c, p, s, &n, &off));
     if (!reserve(nd, c, n, c->nb + 1))
         return RF_ERR_NOMEM;
     const uint8_t *m = p[1];
     int64_t *no = nd->obuf;
     no[0] = 0;
-    BY_SIZE(ex_type_size(nd->type), MASK_LOOP);
+    BY_SIZE(rf_ex_type_size(nd->type), MASK_LOOP);
     nd->v = (ex_val){nd->buf, no, k, 0};
     return RF_OK;
 }
@@ -123,8 +123,8 @@ static rf_status eval_take_idx(ex_node *nd, ex_ctx *c)
     uint64_t dbits = default_bits(nd->type);
     if (!reserve(nd, c, iv->n, 0))
         return RF_ERR_NOMEM;
-    const uint8_t *act = ex_active(nd, c);
-    BY_SIZE(ex_type_size(nd->type), TAKE_IDX_LOOP);
+    const uint8_t *act = rf_ex_active(nd, c);
+    BY_SIZE(rf_ex_type_size(nd->type), TAKE_IDX_LOOP);
     c->st->out_of_range += bad;
     nd->v = (ex_val){nd->buf, ioff, iv->n, 0};
     return RF_OK;
@@ -157,10 +157,10 @@ static rf_status eval_take_n(ex_node *nd, ex_ctx *c)
     int64_t bad = 0, k = 0;
     if (!reserve(nd, c, v->n, c->nb + 1))
         return RF_ERR_NOMEM;
-    const uint8_t *act = ex_active(nd, c);
+    const uint8_t *act = rf_ex_active(nd, c);
     int64_t *no = nd->obuf;
     no[0] = 0;
-    BY_SIZE(ex_type_size(nd->type), TAKE_N_LOOP);
+    BY_SIZE(rf_ex_type_size(nd->type), TAKE_N_LOOP);
     c->st->out_of_range += bad;
     nd->v = (ex_val){nd->buf, no, k, 0};
     return RF_OK;
@@ -180,11 +180,52 @@ static rf_status eval_take_n(ex_node *nd, ex_ctx *c)
         }                                                                                      \
     } while (0)
 
+/* Running totals of integer or bool items (wrapping), so that an entry's sum is the
+ * difference of two totals: no inner loop over each entry's few items. Returns NULL on
+ * allocation failure. */
+static const uint64_t *running_totals(ex_node *nd, ex_ctx *c, const ex_val *v, int type)
+{
+    if (!rf_ex_reserve(&nd->bc[0], &nd->bccap[0], (size_t)(v->n + 1) * sizeof(uint64_t))) {
+        rf_fail(c->err, RF_ERR_NOMEM, "out of memory evaluating an expression");
+        return NULL;
+    }
+    uint64_t *cum = nd->bc[0], acc = 0;
+    cum[0] = 0;
+    if (type == ET_BOOL) {
+        const uint8_t *a = v->p;
+        for (int64_t j = 0; j < v->n; j++)
+            cum[j + 1] = acc += a[j];
+    } else {
+        const int64_t *a = v->p;
+        for (int64_t j = 0; j < v->n; j++)
+            cum[j + 1] = acc += (uint64_t)a[j];
+    }
+    return cum;
+}
+
+static rf_status eval_count(ex_node *nd, ex_ctx *c, const ex_val *v, const int64_t *off)
+{
+    const uint64_t *cum = running_totals(nd, c, v, nd->arg[0]->type);
+    if (!cum)
+        return RF_ERR_NOMEM;
+    if (nd->op == OP_SUM) {
+        int64_t *o = nd->buf;
+        for (int64_t e = 0; e < c->nb; e++)
+            o[e] = (int64_t)(cum[off[e + 1]] - cum[off[e]]);
+    } else {
+        uint8_t *o = nd->buf;
+        int all = nd->op == OP_ALL;
+        for (int64_t e = 0; e < c->nb; e++) {
+            uint64_t k = cum[off[e + 1]] - cum[off[e]];
+            o[e] = all ? k == (uint64_t)(off[e + 1] - off[e]) : k != 0;
+        }
+    }
+    return RF_OK;
+}
+
 static void eval_sum(ex_node *nd, ex_ctx *c, const ex_val *v, const int64_t *off)
 {
-    if (nd->type == ET_I64)
-        SUM_LOOP(int64_t, uint64_t, s + (uint64_t)a[j]);
-    else if (nd->type == ET_F32)
+    if (nd->type == ET_F32)
         SUM_LOOP(float, float, s + a[j]);
     else
         SUM_LOOP(double, double, s + a[j]);
@@ -248,7 +289,7 @@ static void eval_best(ex_node *nd, ex_ctx *c, const ex_val *v, const int64_t *of
     int t = nd->arg[0]->type;
     double dflt = t == ET_I64 ? 0.0 : NAN;
     int64_t empty = 0;
-    const uint8_t *act = arg ? NULL : ex_active(nd, c);
+    const uint8_t *act = arg ? NULL : rf_ex_active(nd, c);
     if (t == ET_I64)
         BEST_TYPED(int64_t);
     else if (t == ET_F32)
@@ -256,19 +297,6 @@ static void eval_best(ex_node *nd, ex_ctx *c, const ex_val *v, const int64_t *of
     else
         BEST_TYPED(double);
     c->st->empty_reduction += empty;
-}
-
-static void eval_anyall(ex_node *nd, ex_ctx *c, const ex_val *v, const int64_t *off)
-{
-    const uint8_t *a = v->p;
-    uint8_t *o = nd->buf;
-    int any = nd->op == OP_ANY;
-    for (int64_t e = 0; e < c->nb; e++) {
-        uint8_t r = any ? 0 : 1;
-        for (int64_t j = off[e]; j < off[e + 1]; j++)
-            r = any ? (r | a[j]) : (r & a[j]);
-        o[e] = r;
-    }
 }
 
 /* InvariantMass(pt, eta, phi, mass): mass of the sum of a vector's four-vectors, summed in
@@ -295,7 +323,7 @@ static rf_status eval_mass4(ex_node *nd, ex_ctx *c)
     const void *p[4];
     const int64_t *off = nd->arg[0]->v.off;
     for (int k = 0; k < 4; k++) {
-        RF_TRY(ex_check_offsets(nd, c, off, nd->arg[k]->v.off));
+        RF_TRY(rf_ex_check_offsets(nd, c, off, nd->arg[k]->v.off));
         p[k] = nd->arg[k]->v.p;
     }
     if (nd->type == ET_F32)
@@ -313,9 +341,13 @@ static rf_status eval_reduction(ex_node *nd, ex_ctx *c)
         return RF_ERR_NOMEM;
     nd->v = (ex_val){nd->buf, NULL, c->nb, 0};
     switch (nd->op) {
-    case OP_SUM: eval_sum(nd, c, v, off); break;
+    case OP_SUM:
+        if (nd->type == ET_I64)
+            return eval_count(nd, c, v, off);
+        eval_sum(nd, c, v, off);
+        break;
     case OP_MEAN: eval_mean(nd, c, v, off); break;
-    case OP_ANY: case OP_ALL: eval_anyall(nd, c, v, off); break;
+    case OP_ANY: case OP_ALL: return eval_count(nd, c, v, off);
     case OP_MASS4: return eval_mass4(nd, c);
     case OP_LEN:
         for (int64_t e = 0; e < c->nb; e++)
@@ -326,7 +358,7 @@ static rf_status eval_reduction(ex_node *nd, ex_ctx *c)
     return RF_OK;
 }
 
-rf_status ex_eval_vector(ex_node *nd, ex_ctx *c)
+rf_status rf_ex_eval_vector(ex_node *nd, ex_ctx *c)
 {
     switch (nd->op) {
     case OP_INDEX: return eval_index(nd, c);

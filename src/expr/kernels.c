@@ -17,9 +17,18 @@ static inline int64_t f2i(double x)
     return x >= -9223372036854775808.0 && x < 9223372036854775808.0 ? (int64_t)x : INT64_MIN;
 }
 
-static inline int64_t wrap_add(int64_t x, int64_t y) { return (int64_t)((uint64_t)x + (uint64_t)y); }
-static inline int64_t wrap_sub(int64_t x, int64_t y) { return (int64_t)((uint64_t)x - (uint64_t)y); }
-static inline int64_t wrap_mul(int64_t x, int64_t y) { return (int64_t)((uint64_t)x * (uint64_t)y); }
+static inline int64_t wrap_add(int64_t x, int64_t y)
+{
+    return (int64_t)((uint64_t)x + (uint64_t)y);
+}
+static inline int64_t wrap_sub(int64_t x, int64_t y)
+{
+    return (int64_t)((uint64_t)x - (uint64_t)y);
+}
+static inline int64_t wrap_mul(int64_t x, int64_t y)
+{
+    return (int64_t)((uint64_t)x * (uint64_t)y);
+}
 static inline int64_t idiv(int64_t x, int64_t y)
 {
     return y == 0 ? 0 : y == -1 ? (int64_t)(0 - (uint64_t)x) : x / y;
@@ -172,7 +181,7 @@ static void eval_cast(ex_node *nd, const void *a, int64_t n)
 {
     int from = nd->arg[0]->type;
     if (from == nd->type)
-        memmove(nd->buf, a, (size_t)n * ex_type_size(from));
+        memmove(nd->buf, a, (size_t)n * rf_ex_type_size(from));
     else
         cast_tab[from][nd->type](a, nd->buf, n);
     if (nd->fn != W_NONE && (from == ET_F32 || from == ET_F64))
@@ -274,7 +283,7 @@ static void eval_math2_d(ex_node *nd, const void **p, const int *s, int64_t n)
 static void eval_select(ex_node *nd, const void **p, const int *s, int64_t n)
 {
     const uint8_t *c = p[0];
-    size_t sz = ex_type_size(nd->type);
+    size_t sz = rf_ex_type_size(nd->type);
     if (sz == 1)
         SELECT_LOOP(uint8_t);
     else if (sz == 4)
@@ -340,14 +349,14 @@ static void eval_physics(ex_node *nd, const void **p, const int *s, int64_t n)
 
 /* ---- dispatch --------------------------------------------------------------------------- */
 
-rf_status ex_eval_elementwise(ex_node *nd, ex_ctx *c)
+rf_status rf_ex_eval_elementwise(ex_node *nd, ex_ctx *c)
 {
     const void *p[EX_MAX_ARGS];
     int s[EX_MAX_ARGS];
     int64_t n;
     const int64_t *off;
-    RF_TRY(ex_align(nd, c, p, s, &n, &off));
-    if (!ex_reserve(&nd->buf, &nd->cap, (size_t)(n ? n : 1) * ex_type_size(nd->type)))
+    RF_TRY(rf_ex_align(nd, c, p, s, &n, &off));
+    if (!rf_ex_reserve(&nd->buf, &nd->cap, (size_t)(n ? n : 1) * rf_ex_type_size(nd->type)))
         return rf_fail(c->err, RF_ERR_NOMEM, "out of memory evaluating an expression");
     int at = nd->nargs ? nd->arg[0]->type : nd->type;
     switch (nd->op) {

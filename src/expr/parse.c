@@ -4,6 +4,7 @@
  * Nesting is limited (EX_MAX_DEPTH) so hostile input cannot exhaust the stack. */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ static void echo_line(const char *text, size_t len, size_t pos, char *line, char
     caret[c] = 0;
 }
 
-rf_status ex_fail_at(ex_parser *ps, rf_status code, size_t pos, const char *fmt, ...)
+rf_status rf_ex_fail_at(ex_parser *ps, rf_status code, size_t pos, const char *fmt, ...)
 {
     if (ps->failed)
         return code;
@@ -234,17 +235,18 @@ static int is_punct(const tok *t, int c) { return t->kind == TK_PUNCT && t->punc
 
 static int tok_is(const ex_parser *ps, const tok *t, const char *word)
 {
-    return t->kind == TK_IDENT && t->len == strlen(word) && !memcmp(ps->text + t->pos, word, t->len);
+    return t->kind == TK_IDENT && t->len == strlen(word) &&
+           !memcmp(ps->text + t->pos, word, t->len);
 }
 
 static ex_node *syntax(ex_parser *ps, const tok *t, const char *expected)
 {
     if (t->kind == TK_BAD)
-        ex_fail_at(ps, RF_ERR_ARG, t->pos, "syntax error: %s", t->bad);
+        rf_ex_fail_at(ps, RF_ERR_ARG, t->pos, "syntax error: %s", t->bad);
     else if (t->kind == TK_END)
-        ex_fail_at(ps, RF_ERR_ARG, t->pos, "syntax error: expected %s, found the end", expected);
+        rf_ex_fail_at(ps, RF_ERR_ARG, t->pos, "syntax error: expected %s, found the end", expected);
     else
-        ex_fail_at(ps, RF_ERR_ARG, t->pos, "syntax error: expected %s, found '%.*s'", expected,
+        rf_ex_fail_at(ps, RF_ERR_ARG, t->pos, "syntax error: expected %s, found '%.*s'", expected,
                    (int)(t->len > 40 ? 40 : t->len), ps->text + t->pos);
     return NULL;
 }
@@ -335,7 +337,7 @@ static int enter(ex_parser *ps)
 {
     if (++ps->depth <= EX_MAX_DEPTH)
         return 1;
-    ex_fail_at(ps, RF_ERR_ARG, ps->pos, "syntax error: expression nested too deeply");
+    rf_ex_fail_at(ps, RF_ERR_ARG, ps->pos, "syntax error: expression nested too deeply");
     return 0;
 }
 
@@ -349,7 +351,7 @@ static int parse_args(ex_parser *ps, ex_node **args, int *nargs)
     }
     for (;;) {
         if (*nargs == EX_MAX_ARGS) {
-            ex_fail_at(ps, RF_ERR_ARG, peek(ps).pos, "syntax error: more than %d arguments",
+            rf_ex_fail_at(ps, RF_ERR_ARG, peek(ps).pos, "syntax error: more than %d arguments",
                        EX_MAX_ARGS);
             return 0;
         }
@@ -376,7 +378,7 @@ static ex_node *parse_static_cast(ex_parser *ps, size_t pos)
     ex_node *a = parse_expr(ps);
     if (!a || !expect(ps, ')', "')'"))
         return NULL;
-    return ex_cast(ps, a, type, wrap, (int)pos);
+    return rf_ex_cast(ps, a, type, wrap, (int)pos);
 }
 
 /* A name not followed by '(': a constant, rdfentry_, or a column ("a.b" joins when the
@@ -386,13 +388,15 @@ static ex_node *parse_name(ex_parser *ps, tok t)
     const char *s = ps->text + t.pos;
     int pos = (int)t.pos;
     if (tok_is(ps, &t, "true") || tok_is(ps, &t, "false"))
-        return ex_const_i(ps, ET_BOOL, *s == 't', pos);
+        return rf_ex_const_i(ps, ET_BOOL, *s == 't', pos);
     if (tok_is(ps, &t, "M_PI"))
-        return ex_const_d(ps, ET_F64, 3.14159265358979323846, pos);
+        return rf_ex_const_d(ps, ET_F64, 3.14159265358979323846, pos);
+    if (tok_is(ps, &t, "NAN") || tok_is(ps, &t, "INFINITY")) /* the C macros are floats */
+        return rf_ex_const_d(ps, ET_F32, *s == 'N' ? NAN : INFINITY, pos);
     if (tok_is(ps, &t, "rdfentry_"))
-        return ex_new(ps, OP_ENTRY, ET_I64, 0, pos);
+        return rf_ex_new(ps, OP_ENTRY, ET_I64, 0, pos);
     if (tok_is(ps, &t, "rdfslot_"))
-        return ex_const_i(ps, ET_I64, 0, pos);
+        return rf_ex_const_i(ps, ET_I64, 0, pos);
     size_t len = t.len;
     for (;;) {
         tok dot = peek(ps);
@@ -411,7 +415,7 @@ static ex_node *parse_name(ex_parser *ps, tok t)
         len = nlen;
         ps->pos = t.pos + len;
     }
-    return ex_column(ps, s, len, pos);
+    return rf_ex_column(ps, s, len, pos);
 }
 
 static ex_node *parse_primary(ex_parser *ps)
@@ -419,8 +423,8 @@ static ex_node *parse_primary(ex_parser *ps)
     tok t = next(ps);
     if (t.kind == TK_NUM) {
         if (t.ntype == ET_I64)
-            return ex_const_i(ps, ET_I64, t.i, (int)t.pos);
-        return ex_const_d(ps, t.ntype, t.d, (int)t.pos);
+            return rf_ex_const_i(ps, ET_I64, t.i, (int)t.pos);
+        return rf_ex_const_d(ps, t.ntype, t.d, (int)t.pos);
     }
     if (is_punct(&t, '(')) {
         ex_node *a = parse_expr(ps);
@@ -437,7 +441,7 @@ static ex_node *parse_primary(ex_parser *ps)
         parse_type(ps, &type, &wrap);
         next(ps);
         ex_node *a = parse_expr(ps);
-        return a && expect(ps, ')', "')'") ? ex_cast(ps, a, type, wrap, (int)t.pos) : NULL;
+        return a && expect(ps, ')', "')'") ? rf_ex_cast(ps, a, type, wrap, (int)t.pos) : NULL;
     }
     if (is_punct(&after, '(')) {
         next(ps);
@@ -445,7 +449,7 @@ static ex_node *parse_primary(ex_parser *ps)
         int nargs;
         if (!parse_args(ps, args, &nargs))
             return NULL;
-        return ex_call(ps, ps->text + t.pos, t.len, args, nargs, (int)t.pos);
+        return rf_ex_call(ps, ps->text + t.pos, t.len, args, nargs, (int)t.pos);
     }
     return parse_name(ps, t);
 }
@@ -460,19 +464,19 @@ static ex_node *parse_postfix(ex_parser *ps)
             ex_node *i = parse_expr(ps);
             if (!i || !expect(ps, ']', "']'"))
                 return NULL;
-            a = ex_subscript(ps, a, i, (int)t.pos);
+            a = rf_ex_subscript(ps, a, i, (int)t.pos);
         } else if (is_punct(&t, '.')) {
             next(ps);
             tok m = next(ps);
             if (!tok_is(ps, &m, "size"))
                 return m.kind == TK_IDENT
-                           ? (ex_fail_at(ps, RF_ERR_NOT_FOUND, m.pos, "unknown method '%.*s'",
+                           ? (rf_ex_fail_at(ps, RF_ERR_NOT_FOUND, m.pos, "unknown method '%.*s'",
                                          (int)(m.len > 40 ? 40 : m.len), ps->text + m.pos),
                               NULL)
                            : syntax(ps, &m, "a method name");
             if (!expect(ps, '(', "'('") || !expect(ps, ')', "')'"))
                 return NULL;
-            a = ex_size(ps, a, (int)t.pos);
+            a = rf_ex_size(ps, a, (int)t.pos);
         } else {
             break;
         }
@@ -487,10 +491,10 @@ static ex_node *parse_unary_op(ex_parser *ps, tok t)
         return NULL;
     int pos = (int)t.pos;
     switch (t.punct) {
-    case '-': return ex_unary(ps, OP_NEG, a, pos);
-    case '!': return ex_unary(ps, OP_NOT, a, pos);
-    case '~': return ex_unary(ps, OP_BNOT, a, pos);
-    default: return a->type == ET_BOOL ? ex_cast(ps, a, ET_I64, 0, pos) : a; /* unary + */
+    case '-': return rf_ex_unary(ps, OP_NEG, a, pos);
+    case '!': return rf_ex_unary(ps, OP_NOT, a, pos);
+    case '~': return rf_ex_unary(ps, OP_BNOT, a, pos);
+    default: return a->type == ET_BOOL ? rf_ex_cast(ps, a, ET_I64, 0, pos) : a; /* unary + */
     }
 }
 
@@ -515,7 +519,7 @@ static ex_node *parse_unary_inner(ex_parser *ps)
             if (is_punct(&close, ')')) {
                 next(ps);
                 ex_node *a = parse_unary(ps);
-                return a ? ex_cast(ps, a, type, wrap, (int)t.pos) : NULL;
+                return a ? rf_ex_cast(ps, a, type, wrap, (int)t.pos) : NULL;
             }
             if (!is_punct(&close, '('))
                 return syntax(ps, &close, "')' after the type of a cast");
@@ -568,7 +572,7 @@ static ex_node *parse_binary(ex_parser *ps, int minprec)
         ps->depth--;
         if (!b)
             return NULL;
-        a = ex_binary(ps, op, a, b, (int)t.pos);
+        a = rf_ex_binary(ps, op, a, b, (int)t.pos);
     }
     return a;
 }
@@ -583,13 +587,13 @@ static ex_node *parse_expr(ex_parser *ps)
         next(ps);
         ex_node *a = parse_expr(ps);
         ex_node *b = a && expect(ps, ':', "':'") ? parse_expr(ps) : NULL;
-        c = b ? ex_select(ps, c, a, b, (int)t.pos) : NULL;
+        c = b ? rf_ex_select(ps, c, a, b, (int)t.pos) : NULL;
     }
     ps->depth--;
     return c;
 }
 
-ex_node *ex_parse(ex_parser *ps)
+ex_node *rf_ex_parse(ex_parser *ps)
 {
     ex_node *root = parse_expr(ps);
     if (!root)
@@ -597,7 +601,7 @@ ex_node *ex_parse(ex_parser *ps)
     tok t = peek(ps);
     if (t.kind != TK_END)
         return t.kind == TK_BAD ? syntax(ps, &t, "")
-                                : (ex_fail_at(ps, RF_ERR_ARG, t.pos,
+                                : (rf_ex_fail_at(ps, RF_ERR_ARG, t.pos,
                                               "syntax error: unexpected '%.*s'",
                                               (int)(t.len > 40 ? 40 : t.len), ps->text + t.pos),
                                    NULL);

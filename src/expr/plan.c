@@ -203,7 +203,8 @@ void rf_expr_plan_get_stats(const rf_expr_plan *p, rf_expr_stats *st)
     *st = p->stats;
 }
 
-/* The given columns followed by the defines (whose data is the plan's own). */
+/* The defines (whose data is the plan's own) followed by the given columns: a given column
+ * that happens to share a define's name cannot shadow it. */
 static rf_status eval_columns(rf_expr_plan *p, const rf_expr_column *cols, size_t ncols,
                               rf_error *err)
 {
@@ -215,13 +216,13 @@ static rf_status eval_columns(rf_expr_plan *p, const rf_expr_column *cols, size_
         p->cols = c;
         p->colscap = need;
     }
-    if (ncols)
-        memcpy(p->cols, cols, ncols * sizeof *cols);
     for (size_t i = 0; i < p->ndefines; i++) {
         plan_step *st = &p->steps[p->define_step[i]];
-        p->cols[ncols + i] = (rf_expr_column){st->name, rf_expr_dtype(st->e),
-                                              rf_expr_nlevels(st->e), 0, &st->out};
+        p->cols[i] = (rf_expr_column){st->name, rf_expr_dtype(st->e), rf_expr_nlevels(st->e), 0,
+                                      &st->out};
     }
+    if (ncols)
+        memcpy(p->cols + p->ndefines, cols, ncols * sizeof *cols);
     return RF_OK;
 }
 

@@ -14,6 +14,14 @@
 #include "../dataset/table.h"
 #include "../tfile/tfile.h"
 
+/* Checksums are always verified, except in libFuzzer builds that define the conventional
+ * FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, so that mutations reach the parsers behind them. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define RNT_SUM_OK(cond) ((void)(cond), 1)
+#else
+#define RNT_SUM_OK(cond) (cond)
+#endif
+
 /* ---- byte cursor over little-endian envelope bytes ---- */
 
 typedef struct rnt_cur {
@@ -169,6 +177,16 @@ void rnt_convert(rf_dtype from, const void *src, rf_dtype to, void *dst, int64_t
 
 /* ---- reading (rnt_read.c) ---- */
 
+/* One decoded page kept per physical column (see rnt_read.c). */
+typedef struct rnt_pcache {
+    uint64_t page; /* index into rnt_desc.pages */
+    int valid;
+    uint8_t *buf;
+    size_t cap;
+} rnt_pcache;
+
+#define RNT_CACHE_LIMIT ((uint64_t)512 << 20)
+
 typedef struct rnt_impl {
     rnt_desc d;
     rnt_plan *plans;
@@ -176,6 +194,8 @@ typedef struct rnt_impl {
     size_t raw_cap, page_cap, nat_cap, tmp_cap;
     uint8_t *idx; /* int64 index elements */
     size_t idx_cap;
+    rnt_pcache *cache; /* per physical column, allocated on first use */
+    uint64_t cache_bytes;
 } rnt_impl;
 
 rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out,

@@ -124,7 +124,7 @@ rf_status rnt_anchor_parse(const uint8_t *p, size_t n, rnt_anchor *a, rf_error *
     const uint8_t *q = p + 6;
     size_t flen = body - 2;
     uint64_t want = load_be64(q + flen), got = XXH3_64bits(q, flen);
-    RF_CHECK(want == got, err, RF_ERR_CHECKSUM,
+    RF_CHECK(RNT_SUM_OK(want == got), err, RF_ERR_CHECKSUM,
              "anchor checksum mismatch at payload byte %zu: stored %016llx, computed %016llx", 6 + flen,
              (unsigned long long)want, (unsigned long long)got);
     a->epoch = load_be16(q), a->major = load_be16(q + 2), a->minor = load_be16(q + 4);
@@ -158,7 +158,7 @@ static rf_status envelope_check(const uint8_t *b, uint64_t len, int type, uint64
              "%s envelope at offset %llu: stored length %llu, %llu bytes available", nm,
              (unsigned long long)seek, (unsigned long long)elen, (unsigned long long)len);
     uint64_t want = load_le64(b + elen - 8), got = XXH3_64bits(b, (size_t)elen - 8);
-    RF_CHECK(want == got, err, RF_ERR_CHECKSUM,
+    RF_CHECK(RNT_SUM_OK(want == got), err, RF_ERR_CHECKSUM,
              "%s envelope at offset %llu: checksum mismatch (stored %016llx, computed %016llx)", nm,
              (unsigned long long)seek, (unsigned long long)want, (unsigned long long)got);
     *xxh3 = got;
@@ -173,7 +173,7 @@ rf_status rnt_envelope_read(rf_file *f, uint64_t seek, uint64_t nbytes, uint64_t
     RF_CHECK(nbytes <= f->src->size && seek <= f->src->size - nbytes, err, RF_ERR_FORMAT,
              "%s: RNTuple %s envelope at offset %llu (%llu bytes) is beyond the end of the file", f->name, nm,
              (unsigned long long)seek, (unsigned long long)nbytes);
-    RF_CHECK(len <= RF_MAX_ALLOC && nbytes <= len, err, RF_ERR_FORMAT,
+    RF_CHECK(len <= RF_MAX_OBJECT && nbytes <= len, err, RF_ERR_FORMAT,
              "%s: RNTuple %s envelope at offset %llu: %llu stored bytes for %llu uncompressed", f->name, nm,
              (unsigned long long)seek, (unsigned long long)nbytes, (unsigned long long)len);
     uint8_t *b = malloc(len ? (size_t)len : 1);

@@ -275,7 +275,7 @@ static rf_status pagelist_parse(rnt_desc *d, rnt_cur *c, uint32_t ncl, rf_error 
 {
     uint64_t hx;
     RF_TRY(rnt_u64(c, &hx, err));
-    RF_CHECK(hx == d->header_xxh3, err, RF_ERR_CHECKSUM,
+    RF_CHECK(RNT_SUM_OK(hx == d->header_xxh3), err, RF_ERR_CHECKSUM,
              "page list at offset %llu names header checksum %016llx, the header's is %016llx",
              (unsigned long long)c->base, (unsigned long long)hx, (unsigned long long)d->header_xxh3);
     uint32_t cl0 = d->nclusters;
@@ -311,12 +311,14 @@ static int cluster_cmp(const void *a, const void *b)
 /* Orders clusters by entry and checks that they tile [0, entries) without gaps. */
 static rf_status clusters_finish(rnt_desc *d, rf_error *err)
 {
-    qsort(d->clusters, d->nclusters, sizeof *d->clusters, cluster_cmp);
+    if (d->nclusters > 1)
+        qsort(d->clusters, d->nclusters, sizeof *d->clusters, cluster_cmp);
     int64_t next = 0;
     for (uint32_t i = 0; i < d->nclusters; i++) {
         RF_CHECK(d->clusters[i].first_entry == next, err, RF_ERR_FORMAT,
                  "RNTuple: cluster %u starts at entry %lld, expected %lld", i,
                  (long long)d->clusters[i].first_entry, (long long)next);
+        RF_CHECK(d->clusters[i].nentries <= INT64_MAX - next, err, RF_ERR_FORMAT, "RNTuple: entry count overflows");
         next += d->clusters[i].nentries;
     }
     d->entries = next;
@@ -328,7 +330,7 @@ rf_status rnt_footer_parse(rf_file *f, rnt_desc *d, rnt_cur *c, rf_error *err)
     uint64_t hx;
     RF_TRY(rnt_features(c, err));
     RF_TRY(rnt_u64(c, &hx, err));
-    RF_CHECK(hx == d->header_xxh3, err, RF_ERR_CHECKSUM,
+    RF_CHECK(RNT_SUM_OK(hx == d->header_xxh3), err, RF_ERR_CHECKSUM,
              "footer names header checksum %016llx, the header's is %016llx", (unsigned long long)hx,
              (unsigned long long)d->header_xxh3);
     rnt_cur ext, groups;

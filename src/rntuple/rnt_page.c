@@ -60,34 +60,56 @@ int rnt_page_is_plain(const rnt_column *col, rf_dtype out)
 
 /* ---- transforms ---- */
 
-/* Un-splits n elements of w bytes: the page holds all byte-0s, then all byte-1s, ... */
-static void unsplit(const uint8_t *src, int64_t n, int w, uint8_t *dst)
+/* Un-splits n elements of w bytes: the page holds all byte-0s, then all byte-1s, ... The
+ * three widths are written out so that the compiler vectorizes them (measured hot loop). */
+static void unsplit16(const uint8_t *restrict src, int64_t n, uint8_t *restrict dst)
 {
-    switch (w) {
-    case 2:
-        for (int64_t i = 0; i < n; i++)
-            store_le16(dst + 2 * i, (uint16_t)(src[i] | src[n + i] << 8));
-        return;
-    case 4:
-        for (int64_t i = 0; i < n; i++)
-            store_le32(dst + 4 * i, (uint32_t)src[i] | (uint32_t)src[n + i] << 8 |
-                                        (uint32_t)src[2 * n + i] << 16 | (uint32_t)src[3 * n + i] << 24);
-        return;
-    default:
-        for (int64_t i = 0; i < n; i++) {
-            uint64_t v = 0;
-            for (int b = 0; b < 8; b++)
-                v |= (uint64_t)src[b * n + i] << (8 * b);
-            store_le64(dst + 8 * i, v);
-        }
+    const uint8_t *restrict b0 = src, *restrict b1 = src + n;
+    for (int64_t i = 0; i < n; i++) {
+        dst[2 * i] = b0[i];
+        dst[2 * i + 1] = b1[i];
     }
 }
 
-/* Un-split and un-zigzag of 16-bit integers in one pass (the default int16 encoding). */
-static void unsplit_zz16(const uint8_t *src, int64_t n, int16_t *dst)
+static void unsplit32(const uint8_t *restrict src, int64_t n, uint8_t *restrict dst)
 {
+    const uint8_t *restrict b0 = src, *restrict b1 = src + n, *restrict b2 = src + 2 * n, *restrict b3 = src + 3 * n;
     for (int64_t i = 0; i < n; i++) {
-        uint16_t u = (uint16_t)(src[i] | src[n + i] << 8);
+        dst[4 * i] = b0[i];
+        dst[4 * i + 1] = b1[i];
+        dst[4 * i + 2] = b2[i];
+        dst[4 * i + 3] = b3[i];
+    }
+}
+
+static void unsplit64(const uint8_t *restrict src, int64_t n, uint8_t *restrict dst)
+{
+    const uint8_t *restrict b0 = src, *restrict b1 = src + n, *restrict b2 = src + 2 * n, *restrict b3 = src + 3 * n;
+    const uint8_t *restrict b4 = src + 4 * n, *restrict b5 = src + 5 * n, *restrict b6 = src + 6 * n;
+    const uint8_t *restrict b7 = src + 7 * n;
+    for (int64_t i = 0; i < n; i++) {
+        uint8_t *restrict o = dst + 8 * i;
+        o[0] = b0[i], o[1] = b1[i], o[2] = b2[i], o[3] = b3[i];
+        o[4] = b4[i], o[5] = b5[i], o[6] = b6[i], o[7] = b7[i];
+    }
+}
+
+static void unsplit(const uint8_t *restrict src, int64_t n, int w, uint8_t *restrict dst)
+{
+    if (w == 2)
+        unsplit16(src, n, dst);
+    else if (w == 4)
+        unsplit32(src, n, dst);
+    else
+        unsplit64(src, n, dst);
+}
+
+/* Un-split and un-zigzag of 16-bit integers in one pass (the default int16 encoding). */
+static void unsplit_zz16(const uint8_t *restrict src, int64_t n, int16_t *restrict dst)
+{
+    const uint8_t *restrict b0 = src, *restrict b1 = src + n;
+    for (int64_t i = 0; i < n; i++) {
+        uint16_t u = (uint16_t)(b0[i] | b1[i] << 8);
         dst[i] = (int16_t)((u >> 1) ^ (uint16_t)-(u & 1));
     }
 }

@@ -16,7 +16,7 @@ static rf_status grow(uint8_t **p, size_t *cap, uint64_t need, rf_error *err)
 {
     if (need <= *cap)
         return RF_OK;
-    RF_CHECK(need <= RF_MAX_ALLOC, err, RF_ERR_NOMEM, "page buffer of %llu bytes is over the limit",
+    RF_CHECK(need <= RF_MAX_OBJECT, err, RF_ERR_NOMEM, "page buffer of %llu bytes is over the limit",
              (unsigned long long)need);
     size_t n = *cap ? *cap : 4096;
     while (n < need)
@@ -68,7 +68,7 @@ static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64
     if (pg->checksum) {
         uint64_t sum = 0, got = XXH3_64bits(stored, (size_t)pg->size);
         memcpy(&sum, stored + pg->size, 8);
-        RF_CHECK(sum == got, err, RF_ERR_CHECKSUM, "page at offset %llu: checksum mismatch (stored %016llx, computed %016llx)",
+        RF_CHECK(RNT_SUM_OK(sum == got), err, RF_ERR_CHECKSUM, "page at offset %llu: checksum mismatch (stored %016llx, computed %016llx)",
                  (unsigned long long)pg->offset, (unsigned long long)sum, (unsigned long long)got);
     }
     if (pg->size == ulen) {
@@ -79,31 +79,81 @@ static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64
     return s == RF_OK ? s : rf_wrap(err, s, "page at offset %llu: ", (unsigned long long)pg->offset);
 }
 
-/* Decodes elements [a, b) of one page into dst (dtype dt). */
-static rf_status page_read(rf_table *t, rnt_impl *im, const rnt_column *col, const rnt_page *pg, int64_t a,
-                           int64_t b, rf_dtype dt, uint8_t *dst, rf_error *err)
+/* Loads and decodes a whole page into buf (natural dtype). */
+static rf_status page_decode_into(rf_table *t, rnt_impl *im, const rnt_column *col, const rnt_page *pg, uint64_t ulen,
+                                  uint8_t *buf, rf_error *err)
 {
+    RF_TRY(grow(&im->page, &im->page_cap, ulen, err));
+    RF_TRY(grow(&im->tmp, &im->tmp_cap, (uint64_t)pg->nelems * 2, err));
+    RF_TRY(page_load(t, im, pg, ulen, im->page, err));
+    rnt_page_decode(col, im->page, pg->nelems, buf, im->tmp);
+    return RF_OK;
+}
+
+/* The decoded page pgi of physical column phys, kept per column so that reads which cut a
+ * page (blocks of a chunked loader) decompress it once, not once per read. Falls back to an
+ * uncached scratch page past the cache's memory limit. */
+static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pgi, uint64_t ulen,
+                             const uint8_t **out, rf_error *err)
+{
+    const rnt_desc *d = &im->d;
+    const rnt_column *col = &d->cols[phys];
+    const rnt_page *pg = &d->pages[pgi];
+    uint64_t bytes = (uint64_t)pg->nelems * rf_dtype_size(rnt_coltype_natural(col->type));
+    if (!im->cache) {
+        im->cache = calloc(d->ncols ? d->ncols : 1, sizeof *im->cache);
+        RF_CHECK(im->cache, err, RF_ERR_NOMEM, "out of memory for the page cache");
+    }
+    rnt_pcache *pc = &im->cache[phys];
+    if (pc->valid && pc->page == pgi) {
+        *out = pc->buf;
+        return RF_OK;
+    }
+    pc->valid = 0;
+    if (bytes > pc->cap && im->cache_bytes - pc->cap + bytes > RNT_CACHE_LIMIT) {
+        RF_TRY(grow(&im->nat, &im->nat_cap, bytes, err));
+        *out = im->nat;
+        return page_decode_into(t, im, col, pg, ulen, im->nat, err);
+    }
+    size_t old = pc->cap;
+    RF_TRY(grow(&pc->buf, &pc->cap, bytes, err));
+    im->cache_bytes += pc->cap - old;
+    RF_TRY(page_decode_into(t, im, col, pg, ulen, pc->buf, err));
+    pc->valid = 1;
+    pc->page = pgi;
+    *out = pc->buf;
+    return RF_OK;
+}
+
+/* Decodes elements [a, b) of page pgi of physical column phys into dst (dtype dt): whole
+ * plain pages straight into dst, whole pages needing a transform through one scratch page,
+ * parts of pages through the page cache. */
+static rf_status page_read(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pgi, int64_t a, int64_t b,
+                           rf_dtype dt, uint8_t *dst, rf_error *err)
+{
+    const rnt_column *col = &im->d.cols[phys];
+    const rnt_page *pg = &im->d.pages[pgi];
     uint64_t ulen = rnt_page_bytes(col, pg->nelems);
     /* each 9-byte-headed compressed block holds at most 16 MiB: a cheap bound on claims */
-    RF_CHECK((pg->size == ulen && ulen <= t->file->src->size) || (pg->size >= 9 && ulen <= (pg->size / 9 + 1) * 0xffffffu && ulen <= ((uint64_t)1 << 30)),
+    RF_CHECK((pg->size == ulen && ulen <= t->file->src->size) ||
+                 (pg->size >= 9 && ulen <= (pg->size / 9 + 1) * 0xffffffu && ulen <= ((uint64_t)1 << 30)),
              err, RF_ERR_FORMAT, "page at offset %llu: %llu stored bytes cannot hold %lld elements (%llu bytes)",
              (unsigned long long)pg->offset, (unsigned long long)pg->size, (long long)pg->nelems,
              (unsigned long long)ulen);
+    rf_dtype nat = rnt_coltype_natural(col->type);
     int whole = a == 0 && b == pg->nelems;
     if (whole && rnt_page_is_plain(col, dt))
         return page_load(t, im, pg, ulen, dst, err);
-    rf_dtype nat = rnt_coltype_natural(col->type);
-    size_t nsz = rf_dtype_size(nat);
-    RF_TRY(grow(&im->page, &im->page_cap, ulen + 8, err));
-    RF_TRY(grow(&im->tmp, &im->tmp_cap, (uint64_t)pg->nelems * 2, err));
-    RF_TRY(page_load(t, im, pg, ulen, im->page, err));
-    if (whole && nat == dt) {
-        rnt_page_decode(col, im->page, pg->nelems, dst, im->tmp);
-        return RF_OK;
-    }
-    RF_TRY(grow(&im->nat, &im->nat_cap, (uint64_t)pg->nelems * nsz, err));
-    rnt_page_decode(col, im->page, pg->nelems, im->nat, im->tmp);
-    rnt_convert(nat, im->nat + (size_t)a * nsz, dt, dst, b - a);
+    if (whole && nat == dt)
+        return page_decode_into(t, im, col, pg, ulen, dst, err);
+    const uint8_t *src = NULL;
+    if (whole) {
+        RF_TRY(grow(&im->nat, &im->nat_cap, (uint64_t)pg->nelems * rf_dtype_size(nat), err));
+        RF_TRY(page_decode_into(t, im, col, pg, ulen, im->nat, err));
+        src = im->nat;
+    } else
+        RF_TRY(cached_page(t, im, phys, pgi, ulen, &src, err));
+    rnt_convert(nat, src + (size_t)a * rf_dtype_size(nat), dt, dst, b - a);
     return RF_OK;
 }
 
@@ -157,7 +207,7 @@ static rf_status zeros(sink *sk, int64_t n, size_t sz, rf_error *err)
     return RF_OK;
 }
 
-static rf_status range_pages(rf_table *t, const rnt_column *col, const rnt_range *rg, int64_t start, int64_t z,
+static rf_status range_pages(rf_table *t, uint32_t phys, const rnt_range *rg, int64_t start, int64_t z,
                              int64_t hi, rf_dtype dt, sink *sk, rf_error *err)
 {
     rnt_impl *im = t->impl;
@@ -169,7 +219,7 @@ static rf_status range_pages(rf_table *t, const rnt_column *col, const rnt_range
         int64_t b = hi < pe ? hi : pe;
         uint8_t *dst;
         RF_TRY(sink_room(sk, (uint64_t)(b - z) * sz, sz, &dst, err));
-        RF_TRY(page_read(t, im, col, pg, z - ps, b - ps, dt, dst, err));
+        RF_TRY(page_read(t, im, phys, rg->page0 + p, z - ps, b - ps, dt, dst, err));
         sk->off += (size_t)(b - z) * sz;
         z = b;
     }
@@ -203,7 +253,7 @@ static rf_status read_elems(rf_table *t, uint32_t fid, uint32_t k, uint32_t ci, 
              (long long)hi);
     int64_t z = lo < start ? (hi < start ? hi : start) : lo;
     RF_TRY(zeros(sk, z - lo, sz, err));
-    rf_status s = range_pages(t, col, rg, start, z, hi, dt, sk, err);
+    rf_status s = range_pages(t, phys, rg, start, z, hi, dt, sk, err);
     if (s != RF_OK)
         return rf_wrap(err, s, "column %u (field '%s'), cluster at entry %lld: ", phys, owner->name,
                        (long long)cl->first_entry);

@@ -16,6 +16,9 @@ static void impl_free(rnt_impl *im)
 {
     if (!im)
         return;
+    for (uint32_t i = 0; im->cache && i < im->d.ncols; i++)
+        free(im->cache[i].buf);
+    free(im->cache);
     rnt_desc_free(&im->d);
     free(im->plans), free(im->raw), free(im->page), free(im->nat), free(im->tmp), free(im->idx);
     free(im);

@@ -61,16 +61,16 @@ static void put_field(wbuf *b, uint32_t parent, uint16_t role, uint64_t array, c
     wb_record_end(b, r);
 }
 
-/* "std::array<std::array<float,3>,2>" for the dims of c from d on. */
+/* "std::array<std::array<float,3>,2>" for the dims of c from d on (at most 8 dims: fits). */
 static void array_type(char *out, size_t cap, const wcol *c, int d)
 {
-    if (d == c->ndims) {
-        snprintf(out, cap, "%s", type_names[c->dtype]);
-        return;
-    }
-    char inner[512];
-    array_type(inner, sizeof inner, c, d + 1);
-    snprintf(out, cap, "std::array<%s,%lld>", inner, (long long)c->shape[d]);
+    size_t n = 0;
+    out[0] = 0;
+    for (int i = d; i < c->ndims; i++)
+        n += (size_t)snprintf(out + n, cap - n, "std::array<");
+    n += (size_t)snprintf(out + n, cap - n, "%s", type_names[c->dtype]);
+    for (int i = c->ndims - 1; i >= d && n < cap; i--)
+        n += (size_t)snprintf(out + n, cap - n, ",%lld>", (long long)c->shape[i]);
 }
 
 /* Fields of column c from dimension d on, under parent (self when top-level). */

@@ -123,7 +123,7 @@ static rf_status grow_baskets(tbranch *b, rf_error *err)
 /* Appends n values of size es from src as big-endian. */
 static void put_be(wbuf *o, const uint8_t *src, size_t n, size_t es)
 {
-    uint8_t *d = wb_grow(o, n * es);
+    uint8_t *d = n ? wb_grow(o, n * es) : NULL;
     if (!d)
         return;
     o->n += n * es;
@@ -141,8 +141,9 @@ static void put_be(wbuf *o, const uint8_t *src, size_t n, size_t es)
     }
 }
 
-/* Writes one basket of entries [e0, e1) of the cluster for branch b. */
-static rf_status write_basket(rf_writer *w, tbranch *b, int64_t e0, int64_t e1, rf_error *err)
+/* Writes one basket of entries [e0, e1) of the cluster for branch b; i0 is the first item of
+ * entry e0 for a jagged branch. */
+static rf_status write_basket(rf_writer *w, tbranch *b, int64_t e0, int64_t e1, int64_t i0, rf_error *err)
 {
     tstate *t = w->impl;
     const wcol *c = &w->cols[b->col];
@@ -155,11 +156,10 @@ static rf_status write_basket(rf_writer *w, tbranch *b, int64_t e0, int64_t e1, 
         for (int64_t e = e0; e < e1; e++)
             wb_be32(o, (uint32_t)cnt[e]);
     } else {
-        int64_t i0 = e0, i1 = e1;
-        if (jag) {
-            i0 = 0;
-            for (int64_t e = 0; e < e0; e++)
-                i0 += cnt[e];
+        int64_t i1 = e1;
+        if (!jag)
+            i0 = e0;
+        else {
             i1 = i0;
             for (int64_t e = e0; e < e1; e++)
                 i1 += cnt[e];
@@ -214,17 +214,21 @@ static rf_status tt_flush(rf_writer *w, rf_error *err)
     size_t cap = (size_t)w->opt.basket_bytes;
     for (int i = 0; i < t->nbr; i++) {
         tbranch *b = &t->br[i];
-        int64_t e0 = 0;
+        const wcol *c = &w->cols[b->col];
+        const int64_t *cnt = (const int64_t *)c->counts.p;
+        int jag = !b->counter && c->kind == RF_KIND_JAGGED;
+        int64_t e0 = 0, i0 = 0, items = 0;
         size_t fill = 0;
         for (int64_t e = 0; e < w->staged; e++) {
             size_t n = entry_bytes(w, b, e);
             if (e > e0 && fill + n > cap) {
-                RF_TRY(write_basket(w, b, e0, e, err));
-                e0 = e, fill = 0;
+                RF_TRY(write_basket(w, b, e0, e, i0, err));
+                e0 = e, fill = 0, i0 = items;
             }
             fill += n;
+            items += jag ? cnt[e] : 0;
         }
-        RF_TRY(write_basket(w, b, e0, w->staged, err));
+        RF_TRY(write_basket(w, b, e0, w->staged, i0, err));
     }
     return RF_OK;
 }

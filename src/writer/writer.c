@@ -182,6 +182,8 @@ static void stage(wcol *c, const rf_column_data *d, int64_t a, int64_t b)
         }
     }
     size_t at = c->vals.n;
+    if (last == first)
+        return;
     wb_bytes(&c->vals, (const uint8_t *)d->values + (size_t)first * vb, (size_t)(last - first) * vb);
     if (c->dtype == RF_BOOL && !c->vals.oom)
         for (size_t i = at; i < c->vals.n; i++)

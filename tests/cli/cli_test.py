@@ -374,7 +374,7 @@ def main():
         need = os.environ.get("ROOTFEED_REQUIRE_DATA") == "1"
         print("cli_test: no shared data at %s; %s" % (
             shared_dir(), "FAIL: ROOTFEED_REQUIRE_DATA=1" if need else "skipping"))
-        print("0 passed, %d failed, 1 skipped" % (1 if need else 0))
+        print("0 passed, %d failed, 0 skipped" % (1 if need else 0))
         return 1 if need else 0
     tmp = tempfile.mkdtemp(prefix="rootfeed-cli-")
     try:

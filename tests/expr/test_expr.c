@@ -371,6 +371,12 @@ static void test_math(void)
     FLAT("fmin(x, 1.f)", RF_FLOAT32, 1, -2.25, 1, 0, 1);
     SCALAR("exp2(3.0) + log2(8.0) + cbrt(27.0)", RF_FLOAT64, 14);
     SCALAR("trunc(-2.7)", RF_FLOAT64, -2);
+    SCALAR("expm1(0.0) + log1p(0.0)", RF_FLOAT64, 0);
+    SCALAR("TMath::Log2(8) + TMath::Log(1) + TMath::Ceil(0.5f)", RF_FLOAT64, 4);
+    SCALAR_TOL("TMath::ASin(1) + TMath::ACos(0) + 2 * TMath::ATan(1)", RF_FLOAT64, 1.5 * pi);
+    SCALAR("TMath::Tan(0) + TMath::SinH(0) + TMath::TanH(0)", RF_FLOAT64, 0);
+    SCALAR_TOL("TMath::PiOver2() + TMath::PiOver4()", RF_FLOAT64, 0.75 * pi);
+    SCALAR("std::floor(2.5f) + std::pow(2.f, 2.f)", RF_FLOAT32, 6);
 }
 
 static void test_vectors(void)
@@ -475,6 +481,10 @@ static void test_physics(void)
              m, m, m, m, m);
     JAG("DeltaPhi(Jet_phi, 0.f)", RF_FLOAT32, COUNTS(3, 0, 1, 2, 4), 0, -3, 3, -1, -0.5, 0.5, -2,
         2, -0.1, -0.2);
+    /* InvariantMasses of equal-pt massless pairs back to back: 2 pt per item */
+    JAG("InvariantMasses(Jet_pt, Jet_eta * 0.f, Jet_phi * 0.f, Jet_pt * 0.f, Jet_pt, "
+        "Jet_eta * 0.f, Jet_phi * 0.f + 3.14159265f, Jet_pt * 0.f)",
+        RF_FLOAT32, COUNTS(3, 0, 1, 2, 4), 100, 40, 70, 20, 62, 58, 200, 10, 120, 90);
     /* one massless particle: the vector's mass is 0; two back to back: 2 pt */
     FLAT_TOL("InvariantMass(Jet_pt, Jet_eta * 0.f, Jet_phi * 0.f, Jet_pt * 0.f)", RF_FLOAT32,
              1e-6, 0, 0, 0, 0, 0);
@@ -498,6 +508,9 @@ static void test_errors(void)
     bad("~d", RF_ERR_ARG, "type mismatch at column 1", NULL);
     bad("i32[0]", RF_ERR_ARG, "type mismatch", "vector");
     bad("Sum(i32)", RF_ERR_ARG, "type mismatch", NULL);
+    bad("ROOT::VecOps::Sum(Jet_pt)[0]", RF_ERR_ARG, "type mismatch at column 26",
+        "indexing needs a vector, got a flat float32");
+    bad("foo::Sum(Jet_pt)", RF_ERR_NOT_FOUND, "unknown function 'foo::Sum'", NULL);
     bad("Jet_pt[1.5]", RF_ERR_ARG, "type mismatch at column 7", NULL);
     bad("x.foo()", RF_ERR_NOT_FOUND, "unknown method 'foo'", NULL);
     bad("1 +", RF_ERR_ARG, "syntax error at column 4", "found the end");
