@@ -256,6 +256,8 @@ static void convert(const tt_column *tc, rf_dtype dt, uint8_t *dst, const uint8_
 static rf_status append_values(const tt_column *tc, rf_column_data *out, const uint8_t *src, int64_t n,
                                rf_error *err)
 {
+    if (n == 0)
+        return RF_OK;
     RF_TRY(rf_coldata_reserve_values(out, out->nvalues + n, err));
     size_t vs = rf_dtype_size(out->dtype);
     convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs, src, n);
