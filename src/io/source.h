@@ -31,6 +31,9 @@ rf_status rf_source_open_local(const char *path, rf_source **out, rf_error *err)
 /* A source over caller-owned memory (fuzzing, tests); the memory must outlive the source. */
 rf_status rf_source_open_memory(const void *data, size_t size, const char *name, rf_source **out,
                                 rf_error *err);
+/* Read-ahead over `inner` (taken over, closed with the result, also on failure): reads
+ * under window/4 bytes are served from a window-sized buffer refilled by one large read. */
+rf_status rf_source_open_buffered(rf_source *inner, size_t window, rf_source **out, rf_error *err);
 /* Loops over read_at: the default read_many. */
 rf_status rf_source_read_many_loop(rf_source *s, const rf_range *ranges, size_t n, rf_error *err);
 

@@ -13,6 +13,7 @@
 #include "rbuf.h"
 
 #define KEY_HEADER_MAX 4096 /* bytes read to parse one key header with its strings */
+#define RF_READAHEAD_BYTES (1u << 20) /* local files: one pread serves the nearby baskets */
 
 void rf_key_clear(rf_key *key)
 {
@@ -252,9 +253,10 @@ rf_status rf_file_open(const char *path, rf_file **out, rf_error *err)
 {
     *out = NULL;
     RF_CHECK(path, err, RF_ERR_ARG, "rf_file_open: NULL path");
-    rf_source *src;
+    rf_source *src, *buffered;
     RF_TRY(rf_source_open_local(path, &src, err));
-    return rf_file_open_source(src, out, err);
+    RF_TRY(rf_source_open_buffered(src, RF_READAHEAD_BYTES, &buffered, err));
+    return rf_file_open_source(buffered, out, err);
 }
 
 void rf_file_close(rf_file *f)

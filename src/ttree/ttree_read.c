@@ -129,9 +129,18 @@ static rf_status load_stored(rf_table *t, tt_table *tt, tt_basket *bk, const tt_
 {
     basket_info bi = {0};
     RF_TRY(fetch_basket(t, tt, ref, &bi, err));
-    RF_TRY(grow_bytes(&bk->buf, &bk->cap, (size_t)bi.objlen + 1, err));
-    RF_TRY(unpack_basket(t, tt, &bi, bk->buf, err));
-    bk->data = bk->buf;
+    if ((size_t)bi.objlen <= (size_t)(bi.nbytes - bi.keylen)) {
+        /* stored raw: the fetched bytes become the cached basket (buffers swap, no copy) */
+        uint8_t *p = bk->buf;
+        size_t cap = bk->cap;
+        bk->buf = tt->scratch, bk->cap = tt->scratch_cap;
+        tt->scratch = p, tt->scratch_cap = cap;
+        bk->data = bk->buf + bi.keylen;
+    } else {
+        RF_TRY(grow_bytes(&bk->buf, &bk->cap, (size_t)bi.objlen + 1, err));
+        RF_TRY(unpack_basket(t, tt, &bi, bk->buf, err));
+        bk->data = bk->buf;
+    }
     bk->len = (size_t)(bi.last - bi.keylen);
     bk->nentries = bi.nevbuf;
     size_t rest = (size_t)bi.objlen - bk->len;
@@ -141,10 +150,10 @@ static rf_status load_stored(rf_table *t, tt_table *tt, tt_basket *bk, const tt_
         bk->offsets_cap = 0;
         return RF_OK;
     }
-    RF_CHECK(rest >= 4 && (int64_t)load_be32(bk->buf + bk->len) == (int64_t)bi.nevbuf + 1 &&
+    RF_CHECK(rest >= 4 && (int64_t)load_be32(bk->data + bk->len) == (int64_t)bi.nevbuf + 1 &&
              rest >= 4 + 4 * ((size_t)bi.nevbuf + 1), err, RF_ERR_FORMAT,
              "basket entry-offset array is malformed (%zu bytes for %d entries)", rest, bi.nevbuf);
-    return set_offsets(bk, (const int32_t *)(bk->buf + bk->len + 4), 1, bi.nevbuf, bi.keylen, err);
+    return set_offsets(bk, (const int32_t *)(bk->data + bk->len + 4), 1, bi.nevbuf, bi.keylen, err);
 }
 
 /* Builds entry offsets from the counter column for a basket written without them. */
@@ -203,7 +212,8 @@ static rf_status load_basket(rf_table *t, size_t col, size_t k, rf_error *err)
     return RF_OK;
 }
 
-/* Converts n big-endian values of the column's stored type into dst (dtype order). */
+/* Converts n big-endian values of the column's stored type into dst (dtype order); dst may
+ * be src (in place) when both types have the same size. */
 static void convert(const tt_column *tc, rf_dtype dt, uint8_t *dst, const uint8_t *src, int64_t n)
 {
     if (n <= 0)
@@ -234,7 +244,7 @@ static void convert(const tt_column *tc, rf_dtype dt, uint8_t *dst, const uint8_
         if (dt == RF_BOOL)
             for (int64_t i = 0; i < n; i++)
                 dst[i] = src[i] != 0;
-        else
+        else if (dst != src)
             memcpy(dst, src, (size_t)n);
         break;
     case 2:
@@ -367,30 +377,6 @@ static rf_status read_stl(const tt_column *tc, const tt_basket *bk, int64_t e0, 
     return RF_OK;
 }
 
-/* Byte-swaps n values of the given size in place (bool: normalised to 0/1). */
-static void swap_in_place(rf_dtype dt, uint8_t *p, int64_t n)
-{
-    switch (rf_dtype_size(dt)) {
-    case 1:
-        if (dt == RF_BOOL)
-            for (int64_t i = 0; i < n; i++)
-                p[i] = p[i] != 0;
-        break;
-    case 2:
-        for (int64_t i = 0; i < n; i++)
-            store_le16(p + 2 * i, load_be16(p + 2 * i));
-        break;
-    case 4:
-        for (int64_t i = 0; i < n; i++)
-            store_le32(p + 4 * i, load_be32(p + 4 * i));
-        break;
-    default:
-        for (int64_t i = 0; i < n; i++)
-            store_le64(p + 8 * i, load_be64(p + 8 * i));
-        break;
-    }
-}
-
 /* The hot path for whole fixed-size baskets: decompress straight into the caller's buffer
  * and byte-swap there, with no intermediate copy. Returns 0 when the basket does not qualify
  * (then the caller takes the general path). */
@@ -411,9 +397,12 @@ static int read_direct(rf_table *t, size_t col, size_t k, rf_column_data *out, r
     if ((*s = rf_coldata_reserve_values(out, out->nvalues + n + 1, err)) != RF_OK)
         return 1;
     uint8_t *dst = (uint8_t *)out->values + (size_t)out->nvalues * rf_dtype_size(out->dtype);
-    if ((*s = unpack_basket(t, tt, &bi, dst, err)) != RF_OK)
+    if ((size_t)bi.objlen <= (size_t)(bi.nbytes - bi.keylen)) /* stored: swap while copying */
+        convert(tc, out->dtype, dst, tt->scratch + bi.keylen, n);
+    else if ((*s = unpack_basket(t, tt, &bi, dst, err)) != RF_OK)
         return 1;
-    swap_in_place(out->dtype, dst, n);
+    else
+        convert(tc, out->dtype, dst, dst, n); /* byte-swap in place */
     out->nvalues += n;
     return 1;
 }
