@@ -16,11 +16,18 @@ static int fail(const rf_error *err)
     return 1;
 }
 
+int rf_cmd_convert(int argc, char **argv); /* cmd_convert.c */
+int rf_cmd_gen(int argc, char **argv);
+
 static const char usage_text[] =
     "usage: rootfeed ls FILE\n"
     "       rootfeed show FILE OBJECT\n"
     "       rootfeed dump FILE OBJECT [--columns a,b] [--entries A:B] [--json]\n"
     "                     [--filter EXPR]... [--define NAME=EXPR]...\n"
+    "       rootfeed convert IN.csv|IN.root OUT.root [--name NAME] [--format ttree|rntuple]\n"
+    "                [--compression zstd:5] [--cluster-entries N] [--types a:float32,...]\n"
+    "                [--object P] [--columns a,b] [--entries A:B]\n"
+    "       rootfeed gen OUT.root [--entries N] [--schema x:float32,v:float32[var],a:int32[2][3]]\n"
     "       rootfeed --version | --help\n";
 
 /* A usage error: one line on stderr (the full text is under --help). */
@@ -312,5 +319,9 @@ int main(int argc, char **argv)
         return cmd_show(argc - 1, argv + 1);
     if (!strcmp(cmd, "dump"))
         return cmd_dump(argc - 1, argv + 1);
+    if (!strcmp(cmd, "convert"))
+        return rf_cmd_convert(argc - 1, argv + 1);
+    if (!strcmp(cmd, "gen"))
+        return rf_cmd_gen(argc - 1, argv + 1);
     return usage();
 }

@@ -84,6 +84,7 @@ typedef struct rnt_page {
     int64_t nelems;
     int64_t first;         /* first element of the page, relative to the column range */
     int checksum;          /* an XXH3-64 follows the page on disk */
+    int shared;            /* another locator points at the same bytes (see rnt_mark_shared) */
 } rnt_page;
 
 typedef struct rnt_range {
@@ -170,16 +171,18 @@ uint64_t rnt_page_bytes(const rnt_column *col, int64_t n);
 /* 1 when the page bytes are the output values as they are (no decoding needed). */
 int rnt_page_is_plain(const rnt_column *col, rf_dtype out);
 /* Decodes n elements of a page (src, plain decompressed bytes) into dst in the column's
- * natural dtype; tmp has room for rnt_page_bytes bytes. */
-void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n, void *dst, uint8_t *tmp);
+ * natural dtype, in one pass (un-split, zigzag and delta fused). */
+void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n, void *dst);
 /* Converts n values from dtype `from` to dtype `to`. */
 void rnt_convert(rf_dtype from, const void *src, rf_dtype to, void *dst, int64_t n);
 
 /* ---- reading (rnt_read.c) ---- */
 
-/* One decoded page kept per physical column (see rnt_read.c). */
+/* One decoded page kept per physical column (see rnt_read.c), keyed by its stored bytes so
+ * that locators sharing them find it too. */
 typedef struct rnt_pcache {
-    uint64_t page; /* index into rnt_desc.pages */
+    uint64_t offset, size; /* the page's stored bytes */
+    int64_t nelems;
     int valid;
     uint8_t *buf;
     size_t cap;
@@ -190,8 +193,8 @@ typedef struct rnt_pcache {
 typedef struct rnt_impl {
     rnt_desc d;
     rnt_plan *plans;
-    uint8_t *raw, *page, *nat, *tmp; /* reused scratch buffers */
-    size_t raw_cap, page_cap, nat_cap, tmp_cap;
+    uint8_t *raw, *page, *nat; /* reused scratch buffers */
+    size_t raw_cap, page_cap, nat_cap;
     uint8_t *idx; /* int64 index elements */
     size_t idx_cap;
     rnt_pcache *cache; /* per physical column, allocated on first use */
@@ -200,6 +203,9 @@ typedef struct rnt_impl {
 
 rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out,
                    rf_error *err);
+/* Marks the pages whose stored bytes (offset, size, elements) another page also points at:
+ * they are decoded once into the column's page cache and copied from there. */
+rf_status rnt_mark_shared(rnt_desc *d, rf_error *err);
 /* Sizes on disk of the primary columns behind a plan, for rf_column_info. */
 void rnt_plan_sizes(const rnt_desc *d, const rnt_plan *p, rf_column_info *ci);
 

@@ -79,20 +79,23 @@ static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64
     return s == RF_OK ? s : rf_wrap(err, s, "page at offset %llu: ", (unsigned long long)pg->offset);
 }
 
-/* Loads and decodes a whole page into buf (natural dtype). */
+/* Loads and decodes a whole page into buf (natural dtype): pages stored as their values
+ * decompress straight into buf, the others into the reused scratch page first. */
 static rf_status page_decode_into(rf_table *t, rnt_impl *im, const rnt_column *col, const rnt_page *pg, uint64_t ulen,
                                   uint8_t *buf, rf_error *err)
 {
+    if (rnt_page_is_plain(col, rnt_coltype_natural(col->type)))
+        return page_load(t, im, pg, ulen, buf, err);
     RF_TRY(grow(&im->page, &im->page_cap, ulen, err));
-    RF_TRY(grow(&im->tmp, &im->tmp_cap, (uint64_t)pg->nelems * 2, err));
     RF_TRY(page_load(t, im, pg, ulen, im->page, err));
-    rnt_page_decode(col, im->page, pg->nelems, buf, im->tmp);
+    rnt_page_decode(col, im->page, pg->nelems, buf);
     return RF_OK;
 }
 
-/* The decoded page pgi of physical column phys, kept per column so that reads which cut a
- * page (blocks of a chunked loader) decompress it once, not once per read. Falls back to an
- * uncached scratch page past the cache's memory limit. */
+/* The decoded page pgi of physical column phys, kept per column (keyed by its stored bytes)
+ * so that reads which cut a page (blocks of a chunked loader) decompress it once, not once
+ * per read, and so that locators sharing one blob decode it once. Falls back to an uncached
+ * scratch page past the cache's memory limit. */
 static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pgi, uint64_t ulen,
                              const uint8_t **out, rf_error *err)
 {
@@ -105,7 +108,7 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
         RF_CHECK(im->cache, err, RF_ERR_NOMEM, "out of memory for the page cache");
     }
     rnt_pcache *pc = &im->cache[phys];
-    if (pc->valid && pc->page == pgi) {
+    if (pc->valid && pc->offset == pg->offset && pc->size == pg->size && pc->nelems == pg->nelems) {
         *out = pc->buf;
         return RF_OK;
     }
@@ -120,14 +123,14 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     im->cache_bytes += pc->cap - old;
     RF_TRY(page_decode_into(t, im, col, pg, ulen, pc->buf, err));
     pc->valid = 1;
-    pc->page = pgi;
+    pc->offset = pg->offset, pc->size = pg->size, pc->nelems = pg->nelems;
     *out = pc->buf;
     return RF_OK;
 }
 
 /* Decodes elements [a, b) of page pgi of physical column phys into dst (dtype dt): whole
  * plain pages straight into dst, whole pages needing a transform through one scratch page,
- * parts of pages through the page cache. */
+ * parts of pages and shared pages through the page cache. */
 static rf_status page_read(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pgi, int64_t a, int64_t b,
                            rf_dtype dt, uint8_t *dst, rf_error *err)
 {
@@ -141,7 +144,7 @@ static rf_status page_read(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pg
              (unsigned long long)pg->offset, (unsigned long long)pg->size, (long long)pg->nelems,
              (unsigned long long)ulen);
     rf_dtype nat = rnt_coltype_natural(col->type);
-    int whole = a == 0 && b == pg->nelems;
+    int whole = a == 0 && b == pg->nelems && !pg->shared;
     if (whole && rnt_page_is_plain(col, dt))
         return page_load(t, im, pg, ulen, dst, err);
     if (whole && nat == dt)
@@ -154,6 +157,40 @@ static rf_status page_read(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pg
     } else
         RF_TRY(cached_page(t, im, phys, pgi, ulen, &src, err));
     rnt_convert(nat, src + (size_t)a * rf_dtype_size(nat), dt, dst, b - a);
+    return RF_OK;
+}
+
+typedef struct blob_key {
+    uint64_t offset, size;
+    int64_t nelems;
+    uint64_t page;
+} blob_key;
+
+static int blob_cmp(const void *x, const void *y)
+{
+    const blob_key *a = x, *b = y;
+    if (a->offset != b->offset)
+        return a->offset < b->offset ? -1 : 1;
+    if (a->size != b->size)
+        return a->size < b->size ? -1 : 1;
+    return (a->nelems > b->nelems) - (a->nelems < b->nelems);
+}
+
+rf_status rnt_mark_shared(rnt_desc *d, rf_error *err)
+{
+    for (uint64_t i = 0; i < d->npages; i++)
+        d->pages[i].shared = 0;
+    if (d->npages < 2)
+        return RF_OK;
+    blob_key *k = malloc((size_t)d->npages * sizeof *k);
+    RF_CHECK(k, err, RF_ERR_NOMEM, "out of memory for %llu page keys", (unsigned long long)d->npages);
+    for (uint64_t i = 0; i < d->npages; i++)
+        k[i] = (blob_key){d->pages[i].offset, d->pages[i].size, d->pages[i].nelems, i};
+    qsort(k, (size_t)d->npages, sizeof *k, blob_cmp);
+    for (uint64_t i = 1; i < d->npages; i++)
+        if (!blob_cmp(&k[i - 1], &k[i]))
+            d->pages[k[i - 1].page].shared = d->pages[k[i].page].shared = 1;
+    free(k);
     return RF_OK;
 }
 

@@ -20,7 +20,7 @@ static void impl_free(rnt_impl *im)
         free(im->cache[i].buf);
     free(im->cache);
     rnt_desc_free(&im->d);
-    free(im->plans), free(im->raw), free(im->page), free(im->nat), free(im->tmp), free(im->idx);
+    free(im->plans), free(im->raw), free(im->page), free(im->nat), free(im->idx);
     free(im);
 }
 
@@ -95,6 +95,7 @@ static rf_status fill_table(rf_table *t, rnt_impl *im, rf_error *err)
         t->clusters[i] = d->clusters[i].first_entry;
     t->clusters[d->nclusters] = d->entries;
     RF_TRY(rnt_schema_link(d, err));
+    RF_TRY(rnt_mark_shared(d, err));
     return rnt_schema_map(d, t, &im->plans, err);
 }
 

@@ -111,7 +111,8 @@ static char *column_name(const char *branch, const char *leaf)
     return s;
 }
 
-/* Fixed dimensions from a leaf title "name[2][3]" (a leading [counter] excluded). */
+/* Fixed dimensions from a leaf title "name[2][3]" (a [counter] dimension is skipped); when
+ * they do not multiply to fLen, one dimension of fLen. Returns the count, 0 for none. */
 static int title_dims(const tt_leaf *l, int64_t *shape)
 {
     int nd = 0;
@@ -126,11 +127,10 @@ static int title_dims(const tt_leaf *l, int64_t *shape)
     int64_t prod = 1;
     for (int i = 0; i < nd; i++)
         prod *= shape[i];
-    if (nd == 0 || prod != l->len) {
-        shape[0] = l->len;
-        return 1;
-    }
-    return nd;
+    if (nd > 0 && prod == l->len)
+        return nd;
+    shape[0] = l->len;
+    return l->len > 1;
 }
 
 /* Range [min,max(,nbits)] of a Float16_t/Double32_t leaf title; 0 when none. */
@@ -217,19 +217,16 @@ static void classify_plain_leaf(rf_column_info *ci, tt_column *tc, tt_leaf *l)
         return;
     }
     tc->count = l->len > 0 ? l->len : 1;
+    ci->ndims = title_dims(l, ci->shape);
     if (l->count) {
         tc->enc = TT_JAGGED;
         ci->kind = RF_KIND_JAGGED;
         ci->nlevels = 1;
-        if (tc->count > 1)
-            ci->ndims = title_dims(l, ci->shape);
         return;
     }
     tc->enc = TT_FIXED;
-    if (tc->count > 1) {
+    if (ci->ndims > 0)
         ci->kind = RF_KIND_FIXED;
-        ci->ndims = title_dims(l, ci->shape);
-    }
 }
 
 /* TLeafElement of a split class member or a top-level STL/object branch. */
