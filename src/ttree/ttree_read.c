@@ -295,6 +295,8 @@ static rf_status push_count(rf_column_data *out, int l, int64_t *n, int64_t coun
     return RF_OK;
 }
 
+/* T[n] entries: item counts from the basket's entry offsets (already checked to increase),
+ * then the values - in one pass when no per-entry header separates them. Hot loop. */
 static rf_status read_jagged(const tt_column *tc, const tt_basket *bk, int64_t e0, int64_t e1,
                              rf_column_data *out, int64_t *n0, rf_error *err)
 {
@@ -302,27 +304,35 @@ static rf_status read_jagged(const tt_column *tc, const tt_basket *bk, int64_t e
     int64_t span = (int64_t)bk->offsets[e1] - bk->offsets[e0];
     RF_TRY(rf_coldata_reserve_offsets(out, 0, *n0 + (e1 - e0), err));
     RF_TRY(rf_coldata_reserve_values(out, out->nvalues + span / (int64_t)rf_dtype_size(tc->src) + 1, err));
-    int64_t *off = out->offsets[0];
-    size_t vs = rf_dtype_size(out->dtype);
+    int64_t *restrict off = out->offsets[0];
+    const int32_t *restrict bo = bk->offsets;
     int pow2 = (esize & (esize - 1)) == 0, shift = __builtin_ctzll((unsigned long long)esize);
+    int64_t n = *n0, acc = off[n], rem = 0, neg = 0, header = tc->header;
     for (int64_t e = e0; e < e1; e++) {
-        int64_t bytes = (int64_t)bk->offsets[e + 1] - bk->offsets[e] - tc->header;
-        int64_t items = pow2 ? bytes >> shift : bytes / esize; /* the common sizes avoid a division */
-        RF_CHECK(bytes >= 0 && items * esize == bytes, err, RF_ERR_FORMAT,
-                 "entry %lld has %lld bytes, not a multiple of %lld", (long long)e, (long long)bytes, (long long)esize);
-        off[*n0 + 1] = off[*n0] + items;
-        (*n0)++;
-        if (tc->header) { /* per-entry headers interrupt the values */
+        int64_t bytes = (int64_t)bo[e + 1] - bo[e] - header;
+        int64_t items = pow2 ? bytes >> shift : bytes / esize; /* no division for the common sizes */
+        rem |= bytes - items * esize;
+        neg |= bytes;
+        acc += items;
+        off[++n] = acc;
+    }
+    RF_CHECK(neg >= 0 && rem == 0, err, RF_ERR_FORMAT,
+             "entries %lld..%lld: entry sizes are not multiples of %lld bytes", (long long)e0, (long long)e1,
+             (long long)esize);
+    size_t vs = rf_dtype_size(out->dtype);
+    if (header) { /* per-entry headers interrupt the values */
+        for (int64_t e = e0; e < e1; e++) {
+            int64_t k = (off[*n0 + (e - e0) + 1] - off[*n0 + (e - e0)]) * tc->count;
             convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs,
-                    bk->data + bk->offsets[e] + tc->header, items * tc->count);
-            out->nvalues += items * tc->count;
+                    bk->data + bo[e] + header, k);
+            out->nvalues += k;
         }
+    } else { /* contiguous values: one conversion pass */
+        int64_t k = span / (int64_t)rf_dtype_size(tc->src);
+        convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs, bk->data + bo[e0], k);
+        out->nvalues += k;
     }
-    if (!tc->header) { /* the entries' values are contiguous: one conversion pass */
-        int64_t n = span / (int64_t)rf_dtype_size(tc->src);
-        convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs, bk->data + bk->offsets[e0], n);
-        out->nvalues += n;
-    }
+    *n0 = n;
     return RF_OK;
 }
 
