@@ -23,6 +23,10 @@ struct rf_source {
     /* Reads several ranges; sources that can batch requests override the default loop. */
     rf_status (*read_many)(rf_source *s, const rf_range *ranges, size_t n, rf_error *err);
     void (*close)(rf_source *s);
+    /* Optional (NULL when the source has no buffer): points *p at n bytes at offset without
+     * copying them. The bytes stay valid until the next call on the source. A range the
+     * source cannot view is RF_ERR_UNSUPPORTED (then use read_at). */
+    rf_status (*view_at)(rf_source *s, uint64_t offset, size_t n, const uint8_t **p, rf_error *err);
     uint64_t size;
     char *name; /* file name or URL, for messages */
 };

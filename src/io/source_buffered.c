@@ -18,21 +18,40 @@ typedef struct {
     size_t len;
 } buffered_source;
 
-static rf_status buffered_read_at(rf_source *s, uint64_t offset, void *buf, size_t n, rf_error *err)
+/* Makes the window cover [offset, offset + n): refills it from offset when it does not. */
+static rf_status cover(buffered_source *b, uint64_t offset, size_t n, rf_error *err)
 {
-    buffered_source *b = (buffered_source *)s;
-    if (offset >= b->start && n <= b->len && offset - b->start <= b->len - n) {
-        memcpy(buf, b->win + (offset - b->start), n);
+    if (offset >= b->start && n <= b->len && offset - b->start <= b->len - n)
         return RF_OK;
-    }
-    if (n > b->cap / 4 || offset >= s->size)
-        return b->inner->read_at(b->inner, offset, buf, n, err);
-    size_t fill = s->size - offset < b->cap ? (size_t)(s->size - offset) : b->cap;
+    RF_CHECK(offset < b->base.size && n <= b->base.size - offset, err, RF_ERR_IO,
+             "%s: read of %zu bytes at offset %llu runs past the end of the file (%llu bytes)", b->base.name, n,
+             (unsigned long long)offset, (unsigned long long)b->base.size);
+    size_t fill = b->base.size - offset < b->cap ? (size_t)(b->base.size - offset) : b->cap;
     b->len = 0;
     RF_TRY(b->inner->read_at(b->inner, offset, b->win, fill, err));
     b->start = offset;
     b->len = fill;
-    return buffered_read_at(s, offset, buf, n, err);
+    return RF_OK;
+}
+
+static rf_status buffered_read_at(rf_source *s, uint64_t offset, void *buf, size_t n, rf_error *err)
+{
+    buffered_source *b = (buffered_source *)s;
+    int inside = offset >= b->start && n <= b->len && offset - b->start <= b->len - n;
+    if (!inside && n > b->cap / 4)
+        return b->inner->read_at(b->inner, offset, buf, n, err);
+    RF_TRY(cover(b, offset, n, err));
+    memcpy(buf, b->win + (offset - b->start), n);
+    return RF_OK;
+}
+
+static rf_status buffered_view_at(rf_source *s, uint64_t offset, size_t n, const uint8_t **p, rf_error *err)
+{
+    buffered_source *b = (buffered_source *)s;
+    RF_CHECK(n <= b->cap, err, RF_ERR_UNSUPPORTED, "%s: %zu bytes do not fit the read-ahead window", s->name, n);
+    RF_TRY(cover(b, offset, n, err));
+    *p = b->win + (offset - b->start);
+    return RF_OK;
 }
 
 static void buffered_close(rf_source *s)
@@ -56,7 +75,8 @@ rf_status rf_source_open_buffered(rf_source *inner, size_t window, rf_source **o
     b->inner = inner;
     b->win = win;
     b->cap = window;
-    b->base = (rf_source){buffered_read_at, rf_source_read_many_loop, buffered_close, inner->size, inner->name};
+    b->base = (rf_source){buffered_read_at, rf_source_read_many_loop, buffered_close, buffered_view_at, inner->size,
+                          inner->name};
     *out = &b->base;
     return RF_OK;
 }

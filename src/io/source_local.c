@@ -79,7 +79,7 @@ rf_status rf_source_open_local(const char *path, rf_source **out, rf_error *err)
         return rf_fail(err, RF_ERR_NOMEM, "%s: out of memory", path);
     }
     ls->fd = fd;
-    ls->base = (rf_source){local_read_at, rf_source_read_many_loop, local_close, (uint64_t)st.st_size, name};
+    ls->base = (rf_source){local_read_at, rf_source_read_many_loop, local_close, NULL, (uint64_t)st.st_size, name};
     *out = &ls->base;
     return RF_OK;
 }
@@ -89,6 +89,13 @@ static rf_status memory_read_at(rf_source *s, uint64_t offset, void *buf, size_t
     RF_TRY(check_range(s, offset, n, err));
     if (n)
         memcpy(buf, ((memory_source *)s)->data + offset, n);
+    return RF_OK;
+}
+
+static rf_status memory_view_at(rf_source *s, uint64_t offset, size_t n, const uint8_t **p, rf_error *err)
+{
+    RF_TRY(check_range(s, offset, n, err));
+    *p = ((memory_source *)s)->data + offset;
     return RF_OK;
 }
 
@@ -109,7 +116,7 @@ rf_status rf_source_open_memory(const void *data, size_t size, const char *name,
         return rf_fail(err, RF_ERR_NOMEM, "out of memory");
     }
     ms->data = data;
-    ms->base = (rf_source){memory_read_at, rf_source_read_many_loop, memory_close, size, nm};
+    ms->base = (rf_source){memory_read_at, rf_source_read_many_loop, memory_close, memory_view_at, size, nm};
     *out = &ms->base;
     return RF_OK;
 }

@@ -105,8 +105,10 @@ typedef struct tt_table {
     tt_tree tree;
     tt_column *cols;
     tt_basket *cache;      /* one cached basket per column */
-    uint8_t *scratch;      /* compressed bytes */
+    uint8_t *scratch;      /* compressed bytes (when the source has no view) */
     size_t scratch_cap;
+    uint8_t *unpacked;     /* a decompressed basket read whole, not cached */
+    size_t unpacked_cap;
 } tt_table;
 
 /* Builds t->columns (rf_column_info) and the tt_column plans; in ttree_columns.c. */

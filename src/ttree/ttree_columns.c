@@ -480,6 +480,7 @@ void tt_close(rf_table *t)
     free(tt->cols);
     free(tt->cache);
     free(tt->scratch);
+    free(tt->unpacked);
     free(t->columns);
     free(t->clusters);
     free(t->name);

@@ -67,7 +67,8 @@ static rf_status load_embedded(tt_basket *bk, const tt_embedded *e, int64_t nent
 /* The fields of a basket's key and header that reading needs, parsed without allocating. */
 typedef struct {
     int32_t nbytes, objlen, keylen, nevbuf, last;
-    int gen_offsets; /* fIOBits kGenerateOffsetMap */
+    int gen_offsets;    /* fIOBits kGenerateOffsetMap */
+    const uint8_t *raw; /* the basket's bytes, key first (a view or the scratch buffer) */
 } basket_info;
 
 static rf_status parse_basket_info(const uint8_t *p, size_t n, basket_info *bi, rf_error *err)
@@ -99,14 +100,18 @@ static rf_status parse_basket_info(const uint8_t *p, size_t n, basket_info *bi, 
     return RF_OK;
 }
 
-/* Reads a stored basket's bytes into the scratch buffer and parses its header. */
+/* Gets a stored basket's bytes (a view into the source's buffer when it has one, else a copy
+ * in the scratch buffer) and parses its header. */
 static rf_status fetch_basket(rf_table *t, tt_table *tt, const tt_basket_ref *ref, basket_info *bi, rf_error *err)
 {
-    rf_file *f = t->file;
+    rf_source *src = t->file->src;
     RF_CHECK(ref->bytes > 0, err, RF_ERR_FORMAT, "basket size %d", ref->bytes);
-    RF_TRY(grow_bytes(&tt->scratch, &tt->scratch_cap, (size_t)ref->bytes, err));
-    RF_TRY(f->src->read_at(f->src, (uint64_t)ref->seek, tt->scratch, (size_t)ref->bytes, err));
-    RF_TRY(parse_basket_info(tt->scratch, (size_t)ref->bytes, bi, err));
+    if (!src->view_at || src->view_at(src, (uint64_t)ref->seek, (size_t)ref->bytes, &bi->raw, NULL) != RF_OK) {
+        RF_TRY(grow_bytes(&tt->scratch, &tt->scratch_cap, (size_t)ref->bytes, err));
+        RF_TRY(src->read_at(src, (uint64_t)ref->seek, tt->scratch, (size_t)ref->bytes, err));
+        bi->raw = tt->scratch;
+    }
+    RF_TRY(parse_basket_info(bi->raw, (size_t)ref->bytes, bi, err));
     RF_CHECK(bi->nbytes == ref->bytes, err, RF_ERR_FORMAT, "basket key says %d bytes, the branch %d", bi->nbytes,
              ref->bytes);
     RF_CHECK(bi->nevbuf == ref->last - ref->first, err, RF_ERR_FORMAT, "basket holds %d entries, %lld expected",
@@ -114,13 +119,29 @@ static rf_status fetch_basket(rf_table *t, tt_table *tt, const tt_basket_ref *re
     return RF_OK;
 }
 
+static int basket_stored_raw(const basket_info *bi) { return (size_t)bi->objlen <= (size_t)(bi->nbytes - bi->keylen); }
+
 /* Decompresses (or copies) the fetched basket payload into exactly objlen bytes of dst. */
-static rf_status unpack_basket(rf_table *t, tt_table *tt, const basket_info *bi, uint8_t *dst, rf_error *err)
+static rf_status unpack_basket(rf_table *t, const basket_info *bi, uint8_t *dst, rf_error *err)
 {
     size_t stored = (size_t)(bi->nbytes - bi->keylen);
-    if ((size_t)bi->objlen > stored)
-        return rf_unzip(t->file->codec, tt->scratch + bi->keylen, stored, dst, (size_t)bi->objlen, err);
-    memcpy(dst, tt->scratch + bi->keylen, (size_t)bi->objlen);
+    if (!basket_stored_raw(bi))
+        return rf_unzip(t->file->codec, bi->raw + bi->keylen, stored, dst, (size_t)bi->objlen, err);
+    memcpy(dst, bi->raw + bi->keylen, (size_t)bi->objlen);
+    return RF_OK;
+}
+
+/* The basket's uncompressed payload: in place when stored raw, else decompressed into buf. */
+static rf_status basket_payload(rf_table *t, const basket_info *bi, uint8_t **buf, size_t *cap,
+                                const uint8_t **out, rf_error *err)
+{
+    if (basket_stored_raw(bi)) {
+        *out = bi->raw + bi->keylen;
+        return RF_OK;
+    }
+    RF_TRY(grow_bytes(buf, cap, (size_t)bi->objlen + 1, err));
+    RF_TRY(unpack_basket(t, bi, *buf, err));
+    *out = *buf;
     return RF_OK;
 }
 
@@ -129,18 +150,9 @@ static rf_status load_stored(rf_table *t, tt_table *tt, tt_basket *bk, const tt_
 {
     basket_info bi = {0};
     RF_TRY(fetch_basket(t, tt, ref, &bi, err));
-    if ((size_t)bi.objlen <= (size_t)(bi.nbytes - bi.keylen)) {
-        /* stored raw: the fetched bytes become the cached basket (buffers swap, no copy) */
-        uint8_t *p = bk->buf;
-        size_t cap = bk->cap;
-        bk->buf = tt->scratch, bk->cap = tt->scratch_cap;
-        tt->scratch = p, tt->scratch_cap = cap;
-        bk->data = bk->buf + bi.keylen;
-    } else {
-        RF_TRY(grow_bytes(&bk->buf, &bk->cap, (size_t)bi.objlen + 1, err));
-        RF_TRY(unpack_basket(t, tt, &bi, bk->buf, err));
-        bk->data = bk->buf;
-    }
+    RF_TRY(grow_bytes(&bk->buf, &bk->cap, (size_t)bi.objlen + 1, err));
+    RF_TRY(unpack_basket(t, &bi, bk->buf, err)); /* the cache keeps its own copy */
+    bk->data = bk->buf;
     bk->len = (size_t)(bi.last - bi.keylen);
     bk->nentries = bi.nevbuf;
     size_t rest = (size_t)bi.objlen - bk->len;
@@ -407,13 +419,77 @@ static int read_direct(rf_table *t, size_t col, size_t k, rf_column_data *out, r
     if ((*s = rf_coldata_reserve_values(out, out->nvalues + n + 1, err)) != RF_OK)
         return 1;
     uint8_t *dst = (uint8_t *)out->values + (size_t)out->nvalues * rf_dtype_size(out->dtype);
-    if ((size_t)bi.objlen <= (size_t)(bi.nbytes - bi.keylen)) /* stored: swap while copying */
-        convert(tc, out->dtype, dst, tt->scratch + bi.keylen, n);
-    else if ((*s = unpack_basket(t, tt, &bi, dst, err)) != RF_OK)
+    if (basket_stored_raw(&bi)) /* stored: swap while copying */
+        convert(tc, out->dtype, dst, bi.raw + bi.keylen, n);
+    else if ((*s = unpack_basket(t, &bi, dst, err)) != RF_OK)
         return 1;
     else
         convert(tc, out->dtype, dst, dst, n); /* byte-swap in place */
     out->nvalues += n;
+    return 1;
+}
+
+/* Whole T[n] baskets with an offset array: item counts straight from the big-endian offsets
+ * and values converted from the (viewed or decompressed) payload, nothing cached or copied.
+ * Returns 0 when the basket needs the general path (no offsets: the counter decides). */
+static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *out, int64_t *n0, rf_status *s,
+                             rf_error *err)
+{
+    tt_table *tt = t->impl;
+    const tt_column *tc = &tt->cols[col];
+    const tt_basket_ref *ref = &tc->baskets[k];
+    if (ref->embedded || tt->cache[col].index == (long)k)
+        return 0;
+    basket_info bi = {0};
+    const uint8_t *data;
+    if ((*s = fetch_basket(t, tt, ref, &bi, err)) != RF_OK)
+        return 1;
+    int64_t n = bi.nevbuf, len = bi.last - bi.keylen;
+    if (bi.gen_offsets || (uint64_t)bi.objlen < (uint64_t)len + 4 + 4 * (uint64_t)(n + 1))
+        return 0;
+    if ((*s = basket_payload(t, &bi, &tt->unpacked, &tt->unpacked_cap, &data, err)) != RF_OK)
+        return 1;
+    const uint8_t *raw = data + len + 4; /* fNevBuf + 1 big-endian offsets, the last one junk */
+    if ((int64_t)load_be32(data + len) != n + 1) {
+        *s = rf_fail(err, RF_ERR_FORMAT, "basket entry-offset array is malformed (%d entries)", bi.nevbuf);
+        return 1;
+    }
+    int64_t esize = (int64_t)rf_dtype_size(tc->src) * tc->count, header = tc->header;
+    int pow2 = (esize & (esize - 1)) == 0, shift = __builtin_ctzll((unsigned long long)esize);
+    if ((*s = rf_coldata_reserve_offsets(out, 0, *n0 + n, err)) != RF_OK ||
+        (*s = rf_coldata_reserve_values(out, out->nvalues + len / (int64_t)rf_dtype_size(tc->src) + 1, err)) != RF_OK)
+        return 1;
+    int64_t *restrict off = out->offsets[0];
+    int64_t m = *n0, acc = off[m], rem = 0, neg = 0;
+    int64_t start0 = n > 0 ? (int32_t)load_be32(raw) - bi.keylen : len, start = start0;
+    for (int64_t e = 0; e < n; e++) { /* hot loop */
+        int64_t end = e + 1 < n ? (int32_t)load_be32(raw + 4 * (e + 1)) - bi.keylen : len;
+        int64_t bytes = end - start - header;
+        int64_t items = pow2 ? bytes >> shift : bytes / esize;
+        rem |= bytes - items * esize;
+        neg |= bytes;
+        acc += items;
+        off[++m] = acc;
+        start = end;
+    }
+    if (neg < 0 || rem != 0 || start0 < 0) {
+        *s = rf_fail(err, RF_ERR_FORMAT, "entry offsets out of order or not multiples of %lld bytes", (long long)esize);
+        return 1;
+    }
+    size_t vs = rf_dtype_size(out->dtype);
+    if (!header) {
+        int64_t cnt = (len - start0) / (int64_t)rf_dtype_size(tc->src);
+        convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs, data + start0, cnt);
+        out->nvalues += cnt;
+    } else {
+        for (int64_t e = 0; e < n; e++) {
+            int64_t cnt = (off[*n0 + e + 1] - off[*n0 + e]) * tc->count;
+            int64_t at = (int32_t)load_be32(raw + 4 * e) - bi.keylen + header;
+            convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs, data + at, cnt);
+            out->nvalues += cnt;
+        }
+    }
+    *n0 = m;
     return 1;
 }
 
@@ -445,7 +521,9 @@ rf_status tt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_colum
                  t->name, tc->branch->name, (long long)e);
         int64_t e0 = e - (ref->first - base), e1 = (last < ref->last - base ? last : ref->last - base) - (ref->first - base);
         rf_status s = RF_OK;
-        if (tc->enc == TT_FIXED && e0 == 0 && e1 == ref->last - ref->first && read_direct(t, col, k, out, &s, err)) {
+        int whole = e0 == 0 && e1 == ref->last - ref->first;
+        if (whole && ((tc->enc == TT_FIXED && read_direct(t, col, k, out, &s, err)) ||
+                      (tc->enc == TT_JAGGED && read_whole_jagged(t, col, k, out, &n[0], &s, err)))) {
             if (s != RF_OK)
                 return rf_wrap(err, s, "%s: branch '%s', basket %zu at offset %lld: ", t->name, tc->branch->name,
                                k, (long long)ref->seek);
