@@ -6,6 +6,9 @@
  * loops here are the per-value hot path: they are kept simple enough to vectorize. */
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "rnt.h"
 #include "../common/endian.h"
@@ -151,29 +154,81 @@ static void undelta64(uint64_t *restrict v, size_t n, uint64_t *run)
 
 enum { XF_NONE, XF_ZIGZAG, XF_DELTA };
 
-/* Un-splits a page of n w-byte elements into dst and applies transform xf, block by block. */
-static void unsplit_page(const uint8_t *src, size_t n, int w, int xf, uint8_t *dst)
+/* Copies n bytes with non-temporal stores where the target has them (SSE2); callers fence. */
+static void nt_copy(void *dst, const void *src, size_t n)
 {
-    if (xf == XF_NONE) {
+#ifdef __SSE2__
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    size_t head = (16 - ((uintptr_t)d & 15)) & 15, i;
+    head = head < n ? head : n;
+    memcpy(d, s, head);
+    for (i = head; i + 64 <= n; i += 64) {
+        __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+        __m128i x2 = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 32));
+        __m128i x3 = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 48));
+        _mm_stream_si128((__m128i *)(void *)(d + i), x0);
+        _mm_stream_si128((__m128i *)(void *)(d + i + 16), x1);
+        _mm_stream_si128((__m128i *)(void *)(d + i + 32), x2);
+        _mm_stream_si128((__m128i *)(void *)(d + i + 48), x3);
+    }
+    memcpy(d + i, s + i, n - i);
+#else
+    memcpy(dst, src, n);
+#endif
+}
+
+static void nt_fence(void)
+{
+#ifdef __SSE2__
+    _mm_sfence();
+#endif
+}
+
+void rnt_stream_copy(void *dst, const void *src, size_t n)
+{
+    nt_copy(dst, src, n);
+    nt_fence();
+}
+
+/* Applies transform xf in place to m w-byte elements (run: the delta's running total). */
+static void transform(uint8_t *d, size_t m, int w, int xf, uint64_t *run)
+{
+    if (xf == XF_ZIGZAG && w == 2)
+        unzigzag16((uint16_t *)(void *)d, m);
+    else if (xf == XF_ZIGZAG && w == 4)
+        unzigzag32((uint32_t *)(void *)d, m);
+    else if (xf == XF_ZIGZAG)
+        unzigzag64((uint64_t *)(void *)d, m);
+    else if (xf == XF_DELTA && w == 4)
+        undelta32((uint32_t *)(void *)d, m, run);
+    else if (xf == XF_DELTA)
+        undelta64((uint64_t *)(void *)d, m, run);
+}
+
+/* Un-splits a page of n w-byte elements into dst and applies transform xf, block by block:
+ * in place in dst, or (stream) in an L1-sized block that is then written to dst with
+ * non-temporal stores, which skip reading dst's cache lines for a large output that would
+ * not stay in cache anyway. */
+static void unsplit_page(const uint8_t *src, size_t n, int w, int xf, uint8_t *dst, int stream)
+{
+    if (xf == XF_NONE && !stream) {
         unsplit_part(src, 0, n, n, w, dst);
         return;
     }
     uint64_t run = 0;
+    _Alignas(16) uint8_t blk[BLK * 8];
     for (size_t a = 0; a < n; a += BLK) {
         size_t m = n - a < BLK ? n - a : BLK;
-        uint8_t *d = dst + a * (size_t)w;
+        uint8_t *d = stream ? blk : dst + a * (size_t)w;
         unsplit_part(src, a, m, n, w, d);
-        if (xf == XF_ZIGZAG && w == 2)
-            unzigzag16((uint16_t *)(void *)d, m);
-        else if (xf == XF_ZIGZAG && w == 4)
-            unzigzag32((uint32_t *)(void *)d, m);
-        else if (xf == XF_ZIGZAG)
-            unzigzag64((uint64_t *)(void *)d, m);
-        else if (w == 4)
-            undelta32((uint32_t *)(void *)d, m, &run);
-        else
-            undelta64((uint64_t *)(void *)d, m, &run);
+        transform(d, m, w, xf, &run);
+        if (stream)
+            nt_copy(dst + a * (size_t)w, blk, m * (size_t)w);
     }
+    if (stream)
+        nt_fence();
 }
 
 /* IEEE half to float, bit-exact for every input (normals, subnormals, infinities, NaN
@@ -242,7 +297,7 @@ static void unpack_bits(const rnt_column *col, const uint8_t *src, size_t n, voi
     }
 }
 
-void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n64, void *dst)
+void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n64, void *dst, int stream)
 {
     size_t n = (size_t)n64;
     int w = col->bits / 8;
@@ -254,13 +309,13 @@ void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n64, voi
         halves(src, n, col->type == CT_SREAL16, dst);
         return;
     case CT_SINT16: case CT_SINT32: case CT_SINT64:
-        unsplit_page(src, n, w, XF_ZIGZAG, dst);
+        unsplit_page(src, n, w, XF_ZIGZAG, dst, stream);
         return;
     case CT_SINDEX32: case CT_SINDEX64:
-        unsplit_page(src, n, w, XF_DELTA, dst);
+        unsplit_page(src, n, w, XF_DELTA, dst, stream);
         return;
     case CT_SUINT16: case CT_SREAL32: case CT_SREAL64: case CT_SUINT32: case CT_SUINT64:
-        unsplit_page(src, n, w, XF_NONE, dst);
+        unsplit_page(src, n, w, XF_NONE, dst, stream);
         return;
     default:
         memcpy(dst, src, n * (size_t)w);

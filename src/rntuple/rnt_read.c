@@ -82,13 +82,13 @@ static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64
 /* Loads and decodes a whole page into buf (natural dtype): pages stored as their values
  * decompress straight into buf, the others into the reused scratch page first. */
 static rf_status page_decode_into(rf_table *t, rnt_impl *im, const rnt_column *col, const rnt_page *pg, uint64_t ulen,
-                                  uint8_t *buf, rf_error *err)
+                                  uint8_t *buf, int stream, rf_error *err)
 {
     if (rnt_page_is_plain(col, rnt_coltype_natural(col->type)))
         return page_load(t, im, pg, ulen, buf, err);
     RF_TRY(grow(&im->page, &im->page_cap, ulen, err));
     RF_TRY(page_load(t, im, pg, ulen, im->page, err));
-    rnt_page_decode(col, im->page, pg->nelems, buf);
+    rnt_page_decode(col, im->page, pg->nelems, buf, stream);
     return RF_OK;
 }
 
@@ -116,12 +116,12 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     if (bytes > pc->cap && im->cache_bytes - pc->cap + bytes > RNT_CACHE_LIMIT) {
         RF_TRY(grow(&im->nat, &im->nat_cap, bytes, err));
         *out = im->nat;
-        return page_decode_into(t, im, col, pg, ulen, im->nat, err);
+        return page_decode_into(t, im, col, pg, ulen, im->nat, 0, err);
     }
     size_t old = pc->cap;
     RF_TRY(grow(&pc->buf, &pc->cap, bytes, err));
     im->cache_bytes += pc->cap - old;
-    RF_TRY(page_decode_into(t, im, col, pg, ulen, pc->buf, err));
+    RF_TRY(page_decode_into(t, im, col, pg, ulen, pc->buf, 0, err));
     pc->valid = 1;
     pc->offset = pg->offset, pc->size = pg->size, pc->nelems = pg->nelems;
     *out = pc->buf;
@@ -148,15 +148,18 @@ static rf_status page_read(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pg
     if (whole && rnt_page_is_plain(col, dt))
         return page_load(t, im, pg, ulen, dst, err);
     if (whole && nat == dt)
-        return page_decode_into(t, im, col, pg, ulen, dst, err);
+        return page_decode_into(t, im, col, pg, ulen, dst, im->stream, err);
     const uint8_t *src = NULL;
     if (whole) {
         RF_TRY(grow(&im->nat, &im->nat_cap, (uint64_t)pg->nelems * rf_dtype_size(nat), err));
-        RF_TRY(page_decode_into(t, im, col, pg, ulen, im->nat, err));
+        RF_TRY(page_decode_into(t, im, col, pg, ulen, im->nat, 0, err));
         src = im->nat;
     } else
         RF_TRY(cached_page(t, im, phys, pgi, ulen, &src, err));
-    rnt_convert(nat, src + (size_t)a * rf_dtype_size(nat), dt, dst, b - a);
+    if (nat == dt && im->stream)
+        rnt_stream_copy(dst, src + (size_t)a * rf_dtype_size(nat), (size_t)(b - a) * rf_dtype_size(nat));
+    else
+        rnt_convert(nat, src + (size_t)a * rf_dtype_size(nat), dt, dst, b - a);
     return RF_OK;
 }
 
@@ -320,18 +323,25 @@ static rf_status level_append(rf_table *t, rf_column_data *out, int l, int64_t n
     const int64_t *idx = (const int64_t *)im->idx;
     RF_TRY(rf_coldata_reserve_offsets(out, l, cu->count[l] + n, err));
     int64_t *o = out->offsets[l] + cu->count[l];
-    int64_t base = o[0];
-    for (int64_t i = 0; i < n; i++) {
-        RF_CHECK(idx[i + 1] >= idx[i] && idx[i + 1] - idx[0] <= ((int64_t)1 << 40), err, RF_ERR_FORMAT,
+    int64_t base = o[0], i0 = idx[0];
+    int bad = 0;
+    for (int64_t i = 0; i < n; i++) { /* branch-free: checked as a whole after the loop */
+        bad |= (idx[i + 1] < idx[i]) | ((uint64_t)idx[i + 1] - (uint64_t)i0 > ((uint64_t)1 << 40));
+        o[i + 1] = (int64_t)((uint64_t)base + (uint64_t)idx[i + 1] - (uint64_t)i0);
+    }
+    for (int64_t i = 0; bad && i < n; i++)
+        RF_CHECK(idx[i + 1] >= idx[i] && (uint64_t)idx[i + 1] - (uint64_t)i0 <= ((uint64_t)1 << 40), err, RF_ERR_FORMAT,
                  "%s: collection index decreases (%lld after %lld)", t->name, (long long)idx[i + 1],
                  (long long)idx[i]);
-        o[i + 1] = base + (idx[i + 1] - idx[0]);
-    }
     cu->count[l] += n;
     *lo = idx[0];
     *hi = idx[n];
     return RF_OK;
 }
+
+/* Parents per step when a collection index is read: the int64 index of one step stays in
+ * cache while it is turned into offsets or counts, instead of a column-sized round trip. */
+#define IDX_STEP 16384
 
 static rf_status read_cardinality(rf_table *t, const rnt_plan *p, uint32_t ci, int64_t lo, int64_t hi,
                                   rf_column_data *out, rf_error *err)
@@ -339,13 +349,37 @@ static rf_status read_cardinality(rf_table *t, const rnt_plan *p, uint32_t ci, i
     rnt_impl *im = t->impl;
     if (hi <= lo)
         return RF_OK;
-    RF_TRY(read_index(t, p->value_field, ci, lo, hi, err));
     RF_TRY(rf_coldata_reserve_values(out, out->nvalues + (hi - lo), err));
-    int64_t *v = (int64_t *)out->values + out->nvalues;
-    const int64_t *idx = (const int64_t *)im->idx;
-    for (int64_t i = 0; i < hi - lo; i++)
-        v[i] = idx[i + 1] - idx[i];
-    out->nvalues += hi - lo;
+    for (int64_t a = lo; a < hi; a += IDX_STEP) {
+        int64_t b = hi - a < IDX_STEP ? hi : a + IDX_STEP;
+        RF_TRY(read_index(t, p->value_field, ci, a, b, err));
+        int64_t *v = (int64_t *)out->values + out->nvalues;
+        const int64_t *idx = (const int64_t *)im->idx;
+        for (int64_t i = 0; i < b - a; i++)
+            v[i] = idx[i + 1] - idx[i];
+        out->nvalues += b - a;
+    }
+    return RF_OK;
+}
+
+/* Appends the offsets of collection level l for parents [lo, hi) in steps; the child range
+ * replaces [lo, hi). An empty range still reads the index before lo (where children start). */
+static rf_status read_level(rf_table *t, const rnt_plan *p, int l, uint32_t ci, int64_t *lo, int64_t *hi,
+                            rf_column_data *out, cursor *cu, rf_error *err)
+{
+    int64_t a = *lo, clo = 0, chi = 0;
+    do {
+        int64_t b = *hi - a < IDX_STEP ? *hi : a + IDX_STEP, x = 0, y = 0;
+        RF_TRY(read_index(t, p->level_field[l], ci, a, b, err));
+        RF_TRY(level_append(t, out, l, b - a, cu, &x, &y, err));
+        if (a == *lo)
+            clo = x;
+        chi = y;
+        RF_CHECK((uint64_t)chi - (uint64_t)clo <= ((uint64_t)1 << 40), err, RF_ERR_FORMAT, "%s: collection of %lld items is too large",
+                 t->name, (long long)(chi - clo));
+        a = b;
+    } while (a < *hi);
+    *lo = clo, *hi = chi;
     return RF_OK;
 }
 
@@ -354,13 +388,16 @@ static rf_status read_cluster(rf_table *t, const rnt_plan *p, uint32_t ci, int64
 {
     if (p->what == RNT_PLAN_CARDINALITY)
         return read_cardinality(t, p, ci, lo, hi, out, err);
-    for (int l = 0; l < p->nlevels; l++) {
-        RF_TRY(read_index(t, p->level_field[l], ci, lo, hi, err));
-        RF_TRY(level_append(t, out, l, hi - lo, cu, &lo, &hi, err));
-    }
+    for (int l = 0; l < p->nlevels; l++)
+        RF_TRY(read_level(t, p, l, ci, &lo, &hi, out, cu, err));
     int64_t n = (hi - lo) * p->per_item;
     sink sk = {out, NULL, NULL, (size_t)out->nvalues * rf_dtype_size(out->dtype)};
-    RF_TRY(read_elems(t, p->value_field, 0, ci, lo * p->per_item, hi * p->per_item, out->dtype, &sk, err));
+    rnt_impl *im = t->impl;
+    int big = im->stream;
+    im->stream = big < 0 ? 0 : big || (uint64_t)n * rf_dtype_size(out->dtype) >= RNT_STREAM_BYTES;
+    rf_status s = read_elems(t, p->value_field, 0, ci, lo * p->per_item, hi * p->per_item, out->dtype, &sk, err);
+    im->stream = big;
+    RF_TRY(s);
     out->nvalues += n;
     return RF_OK;
 }
@@ -372,6 +409,10 @@ rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_colu
     const rnt_plan *p = &im->plans[col];
     cursor cu;
     memset(&cu, 0, sizeof cu);
+    /* whole-column reads of a large column stream their output, even over small clusters */
+    double bytes = (double)(last - first) * (double)p->per_item * (double)rf_dtype_size(out->dtype);
+    im->stream = p->what == RNT_PLAN_VALUES && bytes >= (double)RNT_STREAM_BYTES;
+    if (getenv("RNT_NOSTREAM") && getenv("RNT_NOSTREAM")[0] == 0x31) im->stream = -1;
     uint32_t a = 0, b = d->nclusters;
     while (a < b) { /* first cluster ending after `first` */
         uint32_t m = (a + b) / 2;
@@ -385,10 +426,13 @@ rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_colu
         int64_t end = cl->first_entry + cl->nentries;
         int64_t stop = last < end ? last : end;
         rf_status s = read_cluster(t, p, ci, first - cl->first_entry, stop - cl->first_entry, out, &cu, err);
-        if (s != RF_OK)
+        if (s != RF_OK) {
+            im->stream = 0;
             return rf_wrap(err, s, "%s: RNTuple '%s': column '%s': ", t->file->name, t->name, t->columns[col].name);
+        }
         first = stop;
     }
+    im->stream = 0;
     return RF_OK;
 }
 

@@ -1,8 +1,9 @@
 /* streamers.c - class descriptions for the StreamerInfo record, kept as tables of elements
  * (member name, type code, type name, comment) with the class versions and checksums of ROOT
  * 6.34-6.38, and the code that streams them as TStreamerInfo / TStreamerElement objects the
- * way TFile::WriteStreamerInfo does. Also the small object-map helpers every record builder
- * uses for class tags and object references. */
+ * way TFile::WriteStreamerInfo does (the checksums of TLeafD32, TNtuple and TNtupleD, which
+ * only test fixtures use, were computed with TStreamerInfo::GetCheckSum's algorithm). Also the
+ * small object-map helpers every record builder uses for class tags and object references. */
 #include "streamers.h"
 
 #include <string.h>
@@ -85,6 +86,7 @@ static const cinfo infos[] = {
     LEAF("TLeafL", 0xde320862u, 16, 8, "Long64_t"),
     LEAF("TLeafF", 0x3add9d72u, 5, 4, "float"),
     LEAF("TLeafD", 0x118e8776u, 8, 8, "double"),
+    LEAF("TLeafD32", 0xe1dc6401u, 9, 8, "Double32_t"),
 #undef LEAF
 #define BPTR(n, ty, sz, tn, t) {E_BASICPTR, n, ty, sz, tn, t, 0, 0, "fMaxBaskets", "TBranch", 13}
     {"TBranch", 13, 0x10978aacu, {"TNamed", "TAttFill", "ROOT::TIOFeatures", "TObjArray"}, {
@@ -160,6 +162,13 @@ static const cinfo infos[] = {
 #undef TPTR
 #undef L64
 #undef CPTR
+#define NTUPLE(cls, v, cs) \
+    {cls, v, cs, {"TTree"}, { \
+        {E_BASE, "TTree", 0, 0, "BASE", "Tree descriptor (the main ROOT I/O class)", 20, 0x7264e07fu, 0, 0, 0}, \
+        BASIC("fNvar", 3, 4, "int", "Number of columns")}}
+    NTUPLE("TNtuple", 2, 0xb8a51cabu),
+    NTUPLE("TNtupleD", 1, 0x8de8d873u),
+#undef NTUPLE
 #define U64(n) BASIC(n, 17, 8, "ULong64_t", "")
     {"ROOT::RNTuple", 2, 0x4ba21bf5u, {0}, {
         BASIC("fVersionEpoch", 12, 2, "unsigned short", ""),

@@ -3,7 +3,8 @@
  * cluster is cut per branch into baskets of about basket_bytes, written as TBasket records
  * (big-endian values, plus the entry-offset array for jagged branches); at close the TTree
  * record lists every branch with its basket offsets, sizes and first entries, and fAutoFlush
- * records the cluster size so that readers find the cluster edges. */
+ * records the cluster size so that readers find the cluster edges. Two internal options
+ * (writer_impl.h) write the tree as a TNtuple/TNtupleD and a float64 column as Double32_t. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,7 @@ static rf_status add_branch(tstate *t, const wcol *c, int col, int counter, cons
         b->leaf_title = dims(c, c->kind == RF_KIND_JAGGED ? cname : NULL);
         b->count_branch = c->kind == RF_KIND_JAGGED ? t->nbr - 1 : -1;
     }
-    char letter = counter ? 'I' : letters[c->dtype];
+    char letter = counter ? 'I' : c->double32 ? 'd' : letters[c->dtype];
     b->title = b->leaf_title ? malloc(strlen(b->leaf_title) + 3) : NULL;
     t->nbr++;
     RF_CHECK(b->name && b->title, err, RF_ERR_NOMEM, "out of memory");
@@ -80,8 +81,45 @@ static rf_status add_branch(tstate *t, const wcol *c, int col, int counter, cons
     return RF_OK;
 }
 
+rf_status wr_tree_class(rf_writer *w, const char *cls, rf_error *err)
+{
+    RF_CHECK(w->opt.format == RF_FORMAT_TTREE && !w->begun, err, RF_ERR_ARG,
+             "%s: the tree class is set on a TTree writer before the first append", w->path);
+    RF_CHECK(!strcmp(cls, "TNtuple") || !strcmp(cls, "TNtupleD"), err, RF_ERR_ARG,
+             "%s: tree class '%s' is not TNtuple or TNtupleD", w->path, cls);
+    w->tree_class = !strcmp(cls, "TNtuple") ? "TNtuple" : "TNtupleD";
+    return RF_OK;
+}
+
+rf_status wr_double32(rf_writer *w, const char *column, rf_error *err)
+{
+    RF_CHECK(w->opt.format == RF_FORMAT_TTREE && !w->begun, err, RF_ERR_ARG,
+             "%s: Double32_t is set on a TTree writer before the first append", w->path);
+    for (size_t i = 0; i < w->ncols; i++)
+        if (!strcmp(w->cols[i].name, column)) {
+            RF_CHECK(w->cols[i].dtype == RF_FLOAT64, err, RF_ERR_ARG,
+                     "%s: column '%s' is not float64 and cannot be Double32_t", w->path, column);
+            w->cols[i].double32 = 1;
+            return RF_OK;
+        }
+    return rf_fail(err, RF_ERR_ARG, "%s: no column '%s' to store as Double32_t", w->path, column);
+}
+
+/* A TNtuple(D) holds flat columns of its one type, one TBranch each. */
+static rf_status check_ntuple(const rf_writer *w, rf_error *err)
+{
+    rf_dtype want = !strcmp(w->tree_class, "TNtuple") ? RF_FLOAT32 : RF_FLOAT64;
+    for (size_t i = 0; i < w->ncols; i++)
+        RF_CHECK(w->cols[i].kind == RF_KIND_FLAT && w->cols[i].dtype == want && !w->cols[i].double32, err,
+                 RF_ERR_ARG, "%s: column '%s' of a %s must be flat %s", w->path, w->cols[i].name,
+                 w->tree_class, rf_dtype_name(want));
+    return RF_OK;
+}
+
 static rf_status tt_begin(rf_writer *w, rf_error *err)
 {
+    if (w->tree_class)
+        RF_TRY(check_ntuple(w, err));
     tstate *t = calloc(1, sizeof *t);
     RF_CHECK(t, err, RF_ERR_NOMEM, "out of memory");
     w->impl = t;
@@ -141,6 +179,23 @@ static void put_be(wbuf *o, const uint8_t *src, size_t n, size_t es)
     }
 }
 
+/* Appends n float64 values from src as big-endian float32 (Double32_t without a range). */
+static void put_d32(wbuf *o, const uint8_t *src, size_t n)
+{
+    uint8_t *d = n ? wb_grow(o, n * 4) : NULL;
+    if (!d)
+        return;
+    o->n += n * 4;
+    for (size_t i = 0; i < n; i++) {
+        double v;
+        memcpy(&v, src + 8 * i, 8);
+        float f = (float)v;
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        store_be32(d + 4 * i, u);
+    }
+}
+
 /* Writes one basket of entries [e0, e1) of the cluster for branch b; i0 is the first item of
  * entry e0 for a jagged branch. */
 static rf_status write_basket(rf_writer *w, tbranch *b, int64_t e0, int64_t e1, int64_t i0, rf_error *err)
@@ -164,11 +219,15 @@ static rf_status write_basket(rf_writer *w, tbranch *b, int64_t e0, int64_t e1, 
             for (int64_t e = e0; e < e1; e++)
                 i1 += cnt[e];
         }
-        put_be(o, c->vals.p + (size_t)i0 * c->item * c->esize, (size_t)(i1 - i0) * c->item, c->esize);
+        const uint8_t *src = c->vals.p + (size_t)i0 * c->item * c->esize;
+        if (c->double32)
+            put_d32(o, src, (size_t)(i1 - i0) * c->item);
+        else
+            put_be(o, src, (size_t)(i1 - i0) * c->item, c->esize);
     }
     uint32_t datalen = (uint32_t)o->n;
     if (jag) {
-        size_t vb = c->item * c->esize, pos = keylen;
+        size_t vb = c->item * (c->double32 ? 4 : c->esize), pos = keylen;
         wb_be32(o, (uint32_t)nev + 1);
         for (int64_t e = e0; e < e1; e++) {
             wb_be32(o, (uint32_t)pos);
@@ -203,9 +262,10 @@ static size_t entry_bytes(const rf_writer *w, const tbranch *b, int64_t e)
     const wcol *c = &w->cols[b->col];
     if (b->counter)
         return 4;
+    size_t es = c->double32 ? 4 : c->esize;
     if (c->kind == RF_KIND_JAGGED)
-        return (size_t)((const int64_t *)c->counts.p)[e] * c->item * c->esize + 4;
-    return c->item * c->esize;
+        return (size_t)((const int64_t *)c->counts.p)[e] * c->item * es + 4;
+    return c->item * es;
 }
 
 static rf_status tt_flush(rf_writer *w, rf_error *err)
@@ -249,11 +309,11 @@ static void put_empty_objarray(wbuf *o)
     wb_frame_end(o, a);
 }
 
-/* fMinimum / fMaximum in the leaf class's own width. */
-static void put_minmax(wbuf *o, rf_dtype d, int64_t max)
+/* fMinimum / fMaximum in the leaf class's own width (Double32_t without a range: float). */
+static void put_minmax(wbuf *o, rf_dtype d, int d32, int64_t max)
 {
     size_t es = rf_dtype_size(d);
-    if (d == RF_FLOAT32) {
+    if (d == RF_FLOAT32 || d32) {
         wb_be32(o, 0), wb_be32(o, 0);
     } else if (d == RF_FLOAT64) {
         wb_be64(o, 0), wb_be64(o, 0);
@@ -272,7 +332,8 @@ static void put_leaf(rf_writer *w, wbuf *o, objmap *m, const tbranch *b, uint32_
 {
     const wcol *c = &w->cols[b->col];
     rf_dtype d = b->counter ? RF_INT32 : c->dtype;
-    size_t slot = om_slot_begin(o, m, leaf_classes[d], &refs[ib]);
+    int d32 = !b->counter && c->double32;
+    size_t slot = om_slot_begin(o, m, d32 ? "TLeafD32" : leaf_classes[d], &refs[ib]);
     size_t obj = wb_object_begin(o, 1);
     size_t leaf = wb_object_begin(o, 2);
     om_tnamed(o, b->counter ? b->name : c->name, b->leaf_title, 0);
@@ -283,7 +344,7 @@ static void put_leaf(rf_writer *w, wbuf *o, objmap *m, const tbranch *b, uint32_
     wb_u8(o, d == RF_UINT8 || d == RF_UINT16 || d == RF_UINT32 || d == RF_UINT64);
     wb_be32(o, !b->counter && c->kind == RF_KIND_JAGGED ? refs[b->count_branch] : 0); /* fLeafCount */
     wb_frame_end(o, leaf);
-    put_minmax(o, d, b->counter ? c->max_count : 0);
+    put_minmax(o, d, d32, b->counter ? c->max_count : 0);
     wb_frame_end(o, obj);
     wb_frame_end(o, slot);
 }
@@ -387,6 +448,7 @@ static void build_tree(rf_writer *w, wbuf *o, size_t keylen)
     }
     for (int i = 0; i < t->nbr; i++)
         t->totbytes += t->br[i].totbytes, t->zipbytes += t->br[i].zipbytes;
+    size_t ntuple = w->tree_class ? wb_object_begin(o, !strcmp(w->tree_class, "TNtuple") ? 2 : 1) : 0;
     size_t tree = wb_object_begin(o, 20);
     put_tree_head(w, o, t);
     size_t br = wb_object_begin(o, 3);
@@ -408,6 +470,10 @@ static void build_tree(rf_writer *w, wbuf *o, size_t keylen)
     wb_be32(o, 0);           /* fIndex (TArrayI, empty) */
     wb_zero(o, 16);          /* fTreeIndex, fFriends, fUserInfo, fBranchRef */
     wb_frame_end(o, tree);
+    if (w->tree_class) {
+        wb_be32(o, (uint32_t)w->ncols); /* fNvar */
+        wb_frame_end(o, ntuple);
+    }
     free(refs);
 }
 
@@ -416,21 +482,28 @@ static rf_status tt_finish(rf_writer *w, rf_error *err)
     tstate *t = w->impl;
     for (int i = 0; i < t->nbr; i++)
         RF_TRY(grow_baskets(&t->br[i], err));
-    tfw_rec r = {"TTree", w->name, w->opt.title, 1, 0, -1, NULL, 0, 1};
+    tfw_rec r = {w->tree_class ? w->tree_class : "TTree", w->name, w->opt.title, 1, 0, -1, NULL, 0, 1};
     size_t keylen = tfw_key_size(tfw_next_big(w->file), r.cls, r.name, r.title);
     wbuf o = {0};
     build_tree(w, &o, keylen);
     RF_CHECK(!o.oom, err, RF_ERR_NOMEM, "out of memory building the tree record");
     rf_status s = tfw_write(w->file, &r, o.p, o.n, NULL, err);
     wb_free(&o);
-    const char *classes[2 + RF_DTYPE_COUNT] = {"TTree", "TLeafI"};
+    const char *classes[4 + RF_DTYPE_COUNT] = {"TTree", "TLeafI"};
     size_t nc = 2;
     for (int d = 0; d < RF_DTYPE_COUNT; d++)
         for (size_t i = 0; i < w->ncols; i++)
-            if (w->cols[i].dtype == (rf_dtype)d) {
+            if (w->cols[i].dtype == (rf_dtype)d && !w->cols[i].double32) {
                 classes[nc++] = leaf_classes[d];
                 break;
             }
+    for (size_t i = 0; i < w->ncols; i++)
+        if (w->cols[i].double32) {
+            classes[nc++] = "TLeafD32";
+            break;
+        }
+    if (w->tree_class)
+        classes[nc++] = w->tree_class;
     if (s == RF_OK) {
         tfw *f = w->file;
         w->file = NULL;

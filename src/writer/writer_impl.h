@@ -19,6 +19,7 @@ typedef struct wcol {
     wbuf vals;        /* the cluster's values, native byte order */
     wbuf counts;      /* jagged: the cluster's items per entry, int64 */
     int64_t max_count;/* largest items-per-entry seen in the file */
+    int double32;     /* TTree: float64 stored as Double32_t without a range (float32, TLeafD32) */
 } wcol;
 
 typedef struct wbackend {
@@ -41,9 +42,18 @@ struct rf_writer {
     const wbackend *be;
     void *impl;
     tfw *file;
+    const char *tree_class;   /* TTree: class of the tree record (NULL = "TTree") */
 };
 
 extern const wbackend rf_ttree_backend;
+
+/* Internal TTree options, used to write test fixtures of shapes ROOT makes and the public
+ * options do not (ttree_w.c); both come before the first append. wr_tree_class writes the
+ * tree as a "TNtuple" (float32 columns) or "TNtupleD" (float64 columns): the TTree wrapped in
+ * the subclass's frame with fNvar, all columns flat. wr_double32 stores the float64 column
+ * named column as Double32_t without a range: float32 values, leaf TLeafD32, title `x/d`. */
+rf_status wr_tree_class(rf_writer *w, const char *cls, rf_error *err);
+rf_status wr_double32(rf_writer *w, const char *column, rf_error *err);
 extern const wbackend rf_rntuple_backend;
 
 /* Items (jagged) or entries (flat/fixed) staged in column c. */
