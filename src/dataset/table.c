@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/buffer.h"
 #include "../common/error.h"
 #include "../tfile/tfile.h"
 
@@ -23,26 +24,11 @@ void rf_column_data_free(rf_column_data *d)
     memset(d, 0, sizeof *d);
 }
 
-static rf_status grow(void **p, size_t *cap, uint64_t need, rf_error *err)
-{
-    if (need <= *cap)
-        return RF_OK;
-    RF_CHECK(need <= RF_MAX_ALLOC, err, RF_ERR_NOMEM, "column buffer of %llu bytes is over the limit",
-             (unsigned long long)need);
-    size_t n = *cap ? *cap : 64;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n);
-    RF_CHECK(q, err, RF_ERR_NOMEM, "out of memory for a column buffer of %zu bytes", n);
-    *p = q;
-    *cap = n;
-    return RF_OK;
-}
-
 rf_status rf_coldata_reserve_values(rf_column_data *out, int64_t nvalues, rf_error *err)
 {
     RF_CHECK(nvalues >= 0, err, RF_ERR_FORMAT, "negative value count");
-    return grow(&out->values, &out->values_cap, (uint64_t)nvalues * rf_dtype_size(out->dtype), err);
+    return rf_grow(&out->values, &out->values_cap, (uint64_t)nvalues * rf_dtype_size(out->dtype), RF_MAX_ALLOC,
+                   "column buffer", err);
 }
 
 rf_status rf_coldata_reserve_offsets(rf_column_data *out, int level, int64_t n, rf_error *err)
@@ -50,7 +36,7 @@ rf_status rf_coldata_reserve_offsets(rf_column_data *out, int level, int64_t n, 
     RF_CHECK(n >= 0, err, RF_ERR_FORMAT, "negative item count");
     size_t bytes = out->offsets_cap[level] * sizeof(int64_t);
     void *p = out->offsets[level];
-    RF_TRY(grow(&p, &bytes, (uint64_t)(n + 1) * sizeof(int64_t), err));
+    RF_TRY(rf_grow(&p, &bytes, (uint64_t)(n + 1) * sizeof(int64_t), RF_MAX_ALLOC, "offsets buffer", err));
     out->offsets[level] = p;
     out->offsets_cap[level] = bytes / sizeof(int64_t);
     return RF_OK;

@@ -164,6 +164,20 @@ void rb_tnamed(rf_rbuf *b, char **name, char **title)
     rb_frame_end(b, &f);
 }
 
+int32_t rb_objarray_begin(rf_rbuf *b, rf_frame *f)
+{
+    *f = rb_frame(b);
+    rb_tobject(b);
+    free(rb_string(b));
+    int32_t n = rb_i32(b);
+    rb_i32(b); /* lowBound */
+    if (n < 0 || (size_t)n > (b->len - b->pos) / 4) {
+        b->bad = 1;
+        return 0;
+    }
+    return n;
+}
+
 static struct rf_ref *ref_find(rf_rbuf *b, uint32_t tag)
 {
     for (size_t i = b->refs.n; i-- > 0;)

@@ -58,6 +58,10 @@ void rb_tobject(rf_rbuf *b);
 /* TNamed frame: TObject, name, title (malloc'd copies; pass NULL to discard). */
 void rb_tnamed(rf_rbuf *b, char **name, char **title);
 
+/* TObjArray header: frame, TObject, name, n, lowBound. Returns n (0 and bad set when it is
+ * negative or cannot fit the buffer); the caller reads n pointers, then rb_frame_end(f). */
+int32_t rb_objarray_begin(rf_rbuf *b, rf_frame *f);
+
 /* ReadObjectAny: reads a pointer. Returns 0 for null, 1 for a new object (then *class_name
  * is its class, the cursor is at its body and *end is where it ends), 2 for a reference to
  * an object read earlier (*obj = what rb_ref_set stored for it, maybe NULL). 'tag' of a new

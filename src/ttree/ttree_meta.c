@@ -101,13 +101,8 @@ static tt_leaf *parse_leaf_object(parser *p, const char *cls, size_t end)
 static void parse_objarray(parser *p, tt_branch *owner, int leaves, tt_branch *parent)
 {
     rf_rbuf *b = p->b;
-    rf_frame f = rb_frame(b);
-    rb_tobject(b);
-    free(rb_string(b));
-    int32_t n = rb_i32(b);
-    rb_i32(b);
-    if (n < 0 || (size_t)n > b->len / 4)
-        b->bad = 1;
+    rf_frame f;
+    int32_t n = rb_objarray_begin(b, &f);
     for (int32_t i = 0; i < n && !b->bad; i++) {
         if (leaves) {
             tt_leaf *leaf = read_leaf_pointer(p);
@@ -194,13 +189,8 @@ static void parse_embedded(parser *p, tt_branch *br, const char *cls, size_t end
 static void parse_baskets_array(parser *p, tt_branch *br)
 {
     rf_rbuf *b = p->b;
-    rf_frame f = rb_frame(b);
-    rb_tobject(b);
-    free(rb_string(b));
-    int32_t n = rb_i32(b);
-    rb_i32(b);
-    if (n < 0 || (size_t)n > b->len / 4)
-        b->bad = 1;
+    rf_frame f;
+    int32_t n = rb_objarray_begin(b, &f);
     for (int32_t i = 0; i < n && !b->bad; i++) {
         const char *cls;
         size_t end;

@@ -5,32 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/buffer.h"
 #include "../common/endian.h"
 #include "../common/error.h"
 #include "ttree.h"
 
 static rf_status grow_bytes(uint8_t **p, size_t *cap, size_t need, rf_error *err)
 {
-    if (need <= *cap)
-        return RF_OK;
-    RF_CHECK(need <= RF_MAX_OBJECT, err, RF_ERR_NOMEM, "basket of %zu bytes is over the limit", need);
-    void *q = realloc(*p, need);
-    RF_CHECK(q, err, RF_ERR_NOMEM, "out of memory for a basket of %zu bytes", need);
+    void *q = *p;
+    rf_status st = rf_grow(&q, cap, need, RF_MAX_OBJECT, "basket", err);
     *p = q;
-    *cap = need;
-    return RF_OK;
+    return st;
 }
 
 static rf_status grow_offsets(tt_basket *bk, size_t n, rf_error *err)
 {
-    if (n <= bk->offsets_cap)
-        return RF_OK;
-    RF_CHECK(n <= RF_MAX_ALLOC / 4, err, RF_ERR_NOMEM, "offset array too large");
-    void *q = realloc(bk->offsets, n * sizeof *bk->offsets);
-    RF_CHECK(q, err, RF_ERR_NOMEM, "out of memory");
+    size_t bytes = bk->offsets_cap * sizeof *bk->offsets;
+    void *q = bk->offsets;
+    rf_status st = rf_grow(&q, &bytes, (uint64_t)n * sizeof *bk->offsets, RF_MAX_OBJECT, "offset array", err);
     bk->offsets = q;
-    bk->offsets_cap = n;
-    return RF_OK;
+    bk->offsets_cap = bytes / sizeof *bk->offsets;
+    return st;
 }
 
 /* Copies key-relative entry offsets (first n of them) and closes them with the data end. */

@@ -64,11 +64,8 @@ static void parse_info(rf_rbuf *b, tt_tree *tree, size_t end)
     uint32_t tag;
     void *obj;
     if (cls && rb_pointer(b, &ecls, &aend, &tag, &obj) == 1 && !strcmp(ecls, "TObjArray")) {
-        rf_frame af = rb_frame(b);
-        rb_tobject(b);
-        free(rb_string(b));
-        int32_t n = rb_i32(b);
-        rb_i32(b);
+        rf_frame af;
+        int32_t n = rb_objarray_begin(b, &af);
         for (int32_t i = 0; i < n && !b->bad; i++)
             if (rb_pointer(b, &ecls, &eend, &tag, &obj) == 1)
                 parse_element(b, tree, cls, ecls, eend);
