@@ -33,6 +33,7 @@ struct tt_branch {
     char *parent_class;              /* TBranchElement fParentName */
     int32_t id, type, streamer_type; /* TBranchElement fID, fType, fStreamerType */
     int32_t entry_offset_len, write_basket, max_baskets;
+    int external;                    /* fFileName set: baskets live in another file */
     int64_t entries, first_entry, entry_number;
     int64_t tot_bytes, zip_bytes;
     size_t nbranches, nleaves, nembedded;

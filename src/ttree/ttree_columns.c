@@ -357,6 +357,8 @@ static rf_status add_branch_columns(builder *b, tt_branch *br)
         ci->unsupported = "object branch";
     if (tc->enc == TT_FIXED)
         tc->stride = tc->count * (int32_t)rf_dtype_size(tc->src);
+    if (br->external)
+        ci->unsupported = "baskets stored in another file (fFileName)";
     return RF_OK;
 }
 

@@ -251,7 +251,9 @@ static void parse_tbranch_body(parser *p, tt_branch *br, int version)
     br->basket_seek = read_counted(b, br->max_baskets, 1);
     if (!br->basket_bytes || !br->basket_entry || !br->basket_seek)
         b->bad = 1;
-    free(rb_string(b)); /* fFileName */
+    char *file_name = rb_string(b);
+    br->external = file_name && *file_name;
+    free(file_name);
 }
 
 static void parse_tbranch(parser *p, tt_branch *br)
