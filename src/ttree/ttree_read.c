@@ -219,6 +219,32 @@ static rf_status load_basket(rf_table *t, size_t col, size_t k, rf_error *err)
     return RF_OK;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+/* Hot loops get an AVX2 clone chosen at load time (the baseline x86-64 has no byte shuffle,
+ * so byte swaps would not vectorise). */
+#define RF_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RF_VECTOR_CLONES
+#endif
+/* Big-endian to native, n values; dst may equal src. The measured hot loops. */
+RF_VECTOR_CLONES static void swap16(uint8_t *dst, const uint8_t *src, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        store_le16(dst + 2 * i, load_be16(src + 2 * i));
+}
+
+RF_VECTOR_CLONES static void swap32(uint8_t *dst, const uint8_t *src, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        store_le32(dst + 4 * i, load_be32(src + 4 * i));
+}
+
+RF_VECTOR_CLONES static void swap64(uint8_t *dst, const uint8_t *src, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        store_le64(dst + 8 * i, load_be64(src + 8 * i));
+}
+
 /* Converts n big-endian values of the column's stored type into dst (dtype order); dst may
  * be src (in place) when both types have the same size. */
 static void convert(const tt_column *tc, rf_dtype dt, uint8_t *dst, const uint8_t *src, int64_t n)
@@ -255,16 +281,13 @@ static void convert(const tt_column *tc, rf_dtype dt, uint8_t *dst, const uint8_
             memcpy(dst, src, (size_t)n);
         break;
     case 2:
-        for (int64_t i = 0; i < n; i++)
-            store_le16(dst + 2 * i, load_be16(src + 2 * i));
+        swap16(dst, src, n);
         break;
     case 4:
-        for (int64_t i = 0; i < n; i++)
-            store_le32(dst + 4 * i, load_be32(src + 4 * i));
+        swap32(dst, src, n);
         break;
     default:
-        for (int64_t i = 0; i < n; i++)
-            store_le64(dst + 8 * i, load_be64(src + 8 * i));
+        swap64(dst, src, n);
         break;
     }
 }
@@ -424,6 +447,25 @@ static int read_direct(rf_table *t, size_t col, size_t k, rf_column_data *out, r
     return 1;
 }
 
+/* Item offsets of entries 1..n-1 of a T[n] basket from its big-endian byte offsets, for
+ * power-of-two item sizes: a map, not a prefix sum - item_e = (pos_e - start0 - e*header) >>
+ * shift - so it vectorises. Returns a value that is negative when the offsets decrease and
+ * has low bits set when one is not a multiple of the item size. The measured hot loop. */
+RF_VECTOR_CLONES __attribute__((noinline)) static int64_t item_offsets_pow2(const uint8_t *restrict raw, int64_t n,
+                                                                            int64_t base, int64_t header, int shift,
+                                                                            int64_t acc, int64_t *restrict off)
+{
+    /* 32-bit lanes: basket positions are below 2^31 (checked by the caller's key sizes). */
+    int32_t bad = 0, mask = (int32_t)(((int64_t)1 << shift) - 1), b = (int32_t)base, h = (int32_t)header;
+    for (int32_t e = 1; e < (int32_t)n; e++) {
+        int32_t pos = (int32_t)__builtin_bswap32(load_le32(raw + 4 * e)) - b - e * h;
+        int32_t before = (int32_t)__builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b - (e - 1) * h;
+        off[e] = acc + (pos >> shift);
+        bad |= (pos & mask) | (pos - before);
+    }
+    return bad;
+}
+
 /* Whole T[n] baskets with an offset array: item counts straight from the big-endian offsets
  * and values converted from the (viewed or decompressed) payload, nothing cached or copied.
  * Returns 0 when the basket needs the general path (no offsets: the counter decides). */
@@ -454,23 +496,34 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
     if ((*s = rf_coldata_reserve_offsets(out, 0, *n0 + n, err)) != RF_OK ||
         (*s = rf_coldata_reserve_values(out, out->nvalues + len / (int64_t)rf_dtype_size(tc->src) + 1, err)) != RF_OK)
         return 1;
-    int64_t *restrict off = out->offsets[0];
-    int64_t m = *n0, acc = off[m], rem = 0, neg = 0;
-    int64_t start0 = n > 0 ? (int32_t)load_be32(raw) - bi.keylen : len, start = start0;
-    for (int64_t e = 0; e < n; e++) { /* hot loop */
-        int64_t end = e + 1 < n ? (int32_t)load_be32(raw + 4 * (e + 1)) - bi.keylen : len;
-        int64_t bytes = end - start - header;
-        int64_t items = pow2 ? bytes >> shift : bytes / esize;
-        rem |= bytes - items * esize;
-        neg |= bytes;
-        acc += items;
-        off[++m] = acc;
-        start = end;
+    int64_t *restrict off = out->offsets[0] + *n0;
+    int64_t start0 = n > 0 ? (int32_t)load_be32(raw) - bi.keylen : len;
+    int64_t acc = off[0], rem = 0, neg = start0 | (len - start0);
+    if (pow2 && n > 0) {
+        int64_t bad = item_offsets_pow2(raw, n, start0 + bi.keylen, header, shift, acc, off);
+        int64_t prev = (int32_t)load_be32(raw + 4 * (n - 1)) - (start0 + bi.keylen) - (n - 1) * header;
+        int64_t last = len - start0 - n * header;
+        off[n] = acc + (last >> shift);
+        rem = (bad | last) & (esize - 1);
+        neg |= bad | (last - prev);
+    } else {
+        int64_t start = start0;
+        for (int64_t e = 0; e < n; e++) {
+            int64_t end = e + 1 < n ? (int32_t)load_be32(raw + 4 * (e + 1)) - bi.keylen : len;
+            int64_t bytes = end - start - header, items = bytes / esize;
+            rem |= bytes - items * esize;
+            neg |= bytes;
+            acc += items;
+            off[e + 1] = acc;
+            start = end;
+        }
     }
-    if (neg < 0 || rem != 0 || start0 < 0) {
+    if (neg < 0 || rem != 0) {
         *s = rf_fail(err, RF_ERR_FORMAT, "entry offsets out of order or not multiples of %lld bytes", (long long)esize);
         return 1;
     }
+    off -= *n0;
+    int64_t m = *n0 + n;
     size_t vs = rf_dtype_size(out->dtype);
     if (!header) {
         int64_t cnt = (len - start0) / (int64_t)rf_dtype_size(tc->src);
