@@ -171,12 +171,12 @@ uint64_t rnt_page_bytes(const rnt_column *col, int64_t n);
 /* 1 when the page bytes are the output values as they are (no decoding needed). */
 int rnt_page_is_plain(const rnt_column *col, rf_dtype out);
 /* Decodes n elements of a page (src, plain decompressed bytes) into dst in the column's
- * natural dtype, in one pass (un-split, zigzag and delta fused). stream: dst is part of an
- * output too large to stay in cache, written with non-temporal stores where available. */
-void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n, void *dst, int stream);
+ * natural dtype, in one pass (un-split, zigzag and delta fused). */
+void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n, void *dst);
 /* memcpy with non-temporal stores (where available) for outputs that will not stay in cache. */
 void rnt_stream_copy(void *dst, const void *src, size_t n);
-/* Reads writing at least this many output bytes stream them (see rnt_page_decode). */
+/* Reads writing at least this many output bytes copy decoded pages (shared or cut ones) into
+ * it with rnt_stream_copy. */
 #define RNT_STREAM_BYTES ((uint64_t)4 << 20)
 /* Converts n values from dtype `from` to dtype `to`. */
 void rnt_convert(rf_dtype from, const void *src, rf_dtype to, void *dst, int64_t n);
@@ -204,7 +204,8 @@ typedef struct rnt_impl {
     size_t idx_cap;
     rnt_pcache *cache; /* per physical column, allocated on first use */
     uint64_t cache_bytes;
-    int stream;        /* the current read writes its output with non-temporal stores */
+    int big;           /* the current read's output is over RNT_STREAM_BYTES */
+    int stream;        /* values (not index) being read now go to such an output */
 } rnt_impl;
 
 rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out,

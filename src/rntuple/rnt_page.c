@@ -154,8 +154,9 @@ static void undelta64(uint64_t *restrict v, size_t n, uint64_t *run)
 
 enum { XF_NONE, XF_ZIGZAG, XF_DELTA };
 
-/* Copies n bytes with non-temporal stores where the target has them (SSE2); callers fence. */
-static void nt_copy(void *dst, const void *src, size_t n)
+/* Non-temporal stores where the target has them (SSE2): a 16-byte aligned body, memcpy for
+ * the unaligned head and the tail, a fence at the end. */
+void rnt_stream_copy(void *dst, const void *src, size_t n)
 {
 #ifdef __SSE2__
     uint8_t *d = dst;
@@ -174,22 +175,10 @@ static void nt_copy(void *dst, const void *src, size_t n)
         _mm_stream_si128((__m128i *)(void *)(d + i + 48), x3);
     }
     memcpy(d + i, s + i, n - i);
+    _mm_sfence();
 #else
     memcpy(dst, src, n);
 #endif
-}
-
-static void nt_fence(void)
-{
-#ifdef __SSE2__
-    _mm_sfence();
-#endif
-}
-
-void rnt_stream_copy(void *dst, const void *src, size_t n)
-{
-    nt_copy(dst, src, n);
-    nt_fence();
 }
 
 /* Applies transform xf in place to m w-byte elements (run: the delta's running total). */
@@ -207,28 +196,21 @@ static void transform(uint8_t *d, size_t m, int w, int xf, uint64_t *run)
         undelta64((uint64_t *)(void *)d, m, run);
 }
 
-/* Un-splits a page of n w-byte elements into dst and applies transform xf, block by block:
- * in place in dst, or (stream) in an L1-sized block that is then written to dst with
- * non-temporal stores, which skip reading dst's cache lines for a large output that would
- * not stay in cache anyway. */
-static void unsplit_page(const uint8_t *src, size_t n, int w, int xf, uint8_t *dst, int stream)
+/* Un-splits a page of n w-byte elements into dst and applies transform xf, block by block,
+ * in place in dst. (Non-temporal stores here were measured: no gain over these loops.) */
+static void unsplit_page(const uint8_t *src, size_t n, int w, int xf, uint8_t *dst)
 {
-    if (xf == XF_NONE && !stream) {
+    if (xf == XF_NONE) {
         unsplit_part(src, 0, n, n, w, dst);
         return;
     }
     uint64_t run = 0;
-    _Alignas(16) uint8_t blk[BLK * 8];
     for (size_t a = 0; a < n; a += BLK) {
         size_t m = n - a < BLK ? n - a : BLK;
-        uint8_t *d = stream ? blk : dst + a * (size_t)w;
+        uint8_t *d = dst + a * (size_t)w;
         unsplit_part(src, a, m, n, w, d);
         transform(d, m, w, xf, &run);
-        if (stream)
-            nt_copy(dst + a * (size_t)w, blk, m * (size_t)w);
     }
-    if (stream)
-        nt_fence();
 }
 
 /* IEEE half to float, bit-exact for every input (normals, subnormals, infinities, NaN
@@ -239,29 +221,28 @@ static inline float half_to_float(uint16_t h)
     const uint32_t shifted_exp = 0x7c00u << 13;
     uint32_t o = (uint32_t)(h & 0x7fff) << 13, exp = o & shifted_exp;
     o += (uint32_t)(127 - 15) << 23;
-    uint32_t inf = exp == shifted_exp ? (uint32_t)(128 - 16) << 23 : 0;
-    o += inf;
+    o += exp == shifted_exp ? (uint32_t)(128 - 16) << 23 : 0;
+    uint32_t sub = o + (1u << 23), mbits = (uint32_t)113 << 23;
     float f, magic;
-    uint32_t mbits = (uint32_t)113 << 23;
+    memcpy(&f, &sub, 4);
     memcpy(&magic, &mbits, 4);
-    if (exp == 0) {
-        o += 1u << 23;
-        memcpy(&f, &o, 4);
-        f -= magic;
-        memcpy(&o, &f, 4);
-    }
+    f -= magic;
+    memcpy(&sub, &f, 4);
+    o = exp == 0 ? sub : o;
     o |= (uint32_t)(h & 0x8000) << 16;
     memcpy(&f, &o, 4);
     return f;
 }
 
-/* Half floats, plain (stride 0: little-endian pairs) or split (stride n: two byte planes). */
+/* Half floats, plain (little-endian pairs) or split (two byte planes). */
 static void halves(const uint8_t *restrict src, size_t n, int split, float *restrict dst)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint16_t h = split ? (uint16_t)(src[i] | src[n + i] << 8) : (uint16_t)(src[2 * i] | src[2 * i + 1] << 8);
-        dst[i] = half_to_float(h);
-    }
+    if (split)
+        for (size_t i = 0; i < n; i++)
+            dst[i] = half_to_float((uint16_t)(src[i] | src[n + i] << 8));
+    else
+        for (size_t i = 0; i < n; i++)
+            dst[i] = half_to_float((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
 }
 
 /* Element i of an LSB-first stream of `bits`-bit values (bits <= 32): one 8-byte load while
@@ -297,7 +278,7 @@ static void unpack_bits(const rnt_column *col, const uint8_t *src, size_t n, voi
     }
 }
 
-void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n64, void *dst, int stream)
+void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n64, void *dst)
 {
     size_t n = (size_t)n64;
     int w = col->bits / 8;
@@ -309,13 +290,13 @@ void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n64, voi
         halves(src, n, col->type == CT_SREAL16, dst);
         return;
     case CT_SINT16: case CT_SINT32: case CT_SINT64:
-        unsplit_page(src, n, w, XF_ZIGZAG, dst, stream);
+        unsplit_page(src, n, w, XF_ZIGZAG, dst);
         return;
     case CT_SINDEX32: case CT_SINDEX64:
-        unsplit_page(src, n, w, XF_DELTA, dst, stream);
+        unsplit_page(src, n, w, XF_DELTA, dst);
         return;
     case CT_SUINT16: case CT_SREAL32: case CT_SREAL64: case CT_SUINT32: case CT_SUINT64:
-        unsplit_page(src, n, w, XF_NONE, dst, stream);
+        unsplit_page(src, n, w, XF_NONE, dst);
         return;
     default:
         memcpy(dst, src, n * (size_t)w);
