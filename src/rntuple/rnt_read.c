@@ -62,9 +62,11 @@ static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64
     const uint8_t *stored = dst;
     if (pg->size == ulen && !pg->checksum)
         return f->src->read_at(f->src, pg->offset, dst, (size_t)ulen, err);
-    RF_TRY(grow(&im->raw, &im->raw_cap, want, err));
-    RF_TRY(f->src->read_at(f->src, pg->offset, im->raw, (size_t)want, err));
-    stored = im->raw;
+    if (!f->src->view_at || f->src->view_at(f->src, pg->offset, (size_t)want, &stored, NULL) != RF_OK) {
+        RF_TRY(grow(&im->raw, &im->raw_cap, want, err)); /* no view: copy the stored bytes */
+        RF_TRY(f->src->read_at(f->src, pg->offset, im->raw, (size_t)want, err));
+        stored = im->raw;
+    }
     if (pg->checksum) {
         uint64_t sum = 0, got = XXH3_64bits(stored, (size_t)pg->size);
         memcpy(&sum, stored + pg->size, 8);
