@@ -7,23 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/buffer.h"
 #include "../common/error.h"
 #include "../dataset/table.h"
 #include "expr.h"
 
 int rf_ex_reserve(void **p, size_t *cap, size_t bytes)
 {
-    if (bytes <= *cap)
-        return 1;
-    size_t n = *cap ? *cap : 64;
-    while (n < bytes)
-        n *= 2;
-    void *q = realloc(*p, n);
-    if (!q)
-        return 0;
-    *p = q;
-    *cap = n;
-    return 1;
+    return rf_grow(p, cap, bytes, RF_MAX_ALLOC, "expression buffer", NULL) == RF_OK;
 }
 
 /* ---- helpers for the node evaluators ---------------------------------------------------- */

@@ -10,22 +10,15 @@
 #include <xxhash.h>
 
 #include "rnt.h"
+#include "../common/buffer.h"
 #include "../common/error.h"
 
 static rf_status grow(uint8_t **p, size_t *cap, uint64_t need, rf_error *err)
 {
-    if (need <= *cap)
-        return RF_OK;
-    RF_CHECK(need <= RF_MAX_OBJECT, err, RF_ERR_NOMEM, "page buffer of %llu bytes is over the limit",
-             (unsigned long long)need);
-    size_t n = *cap ? *cap : 4096;
-    while (n < need)
-        n *= 2;
-    uint8_t *q = realloc(*p, n);
-    RF_CHECK(q, err, RF_ERR_NOMEM, "out of memory for a page buffer of %zu bytes", n);
+    void *q = *p;
+    rf_status st = rf_grow(&q, cap, need, RF_MAX_OBJECT, "page buffer", err);
     *p = q;
-    *cap = n;
-    return RF_OK;
+    return st;
 }
 
 /* The physical column behind column k of field fd in cluster cl: the representation that is
