@@ -457,6 +457,15 @@ RF_VECTOR_CLONES __attribute__((noinline)) static int64_t item_offsets_pow2(cons
 {
     /* 32-bit lanes: basket positions are below 2^31 (checked by the caller's key sizes). */
     int32_t bad = 0, mask = (int32_t)(((int64_t)1 << shift) - 1), b = (int32_t)base, h = (int32_t)header;
+    if (h == 0) { /* the common case, without the per-entry multiply */
+        for (int32_t e = 1; e < (int32_t)n; e++) {
+            int32_t pos = (int32_t)__builtin_bswap32(load_le32(raw + 4 * e)) - b;
+            int32_t before = (int32_t)__builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b;
+            off[e] = acc + (pos >> shift);
+            bad |= (pos & mask) | (pos - before);
+        }
+        return bad;
+    }
     for (int32_t e = 1; e < (int32_t)n; e++) {
         int32_t pos = (int32_t)__builtin_bswap32(load_le32(raw + 4 * e)) - b - e * h;
         int32_t before = (int32_t)__builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b - (e - 1) * h;
