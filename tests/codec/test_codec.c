@@ -11,19 +11,8 @@
 #include "codec/codec.h"
 #include "common/endian.h"
 
-static int passed, failed;
 
-#define EXPECT(cond, ...)                                   \
-    do {                                                    \
-        if (cond)                                           \
-            passed++;                                       \
-        else {                                              \
-            failed++;                                       \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-            printf(__VA_ARGS__);                            \
-            putchar('\n');                                  \
-        }                                                   \
-    } while (0)
+#include "../common/check.h"
 
 /* Compressible but not trivial data: a counter mixed with a small LCG. */
 static uint8_t *make_data(size_t n)
@@ -44,15 +33,15 @@ static void round_trip(rf_codec *c, int setting, size_t n)
     uint8_t *z = malloc(cap);
     rf_error err = {0};
     rf_status s = rf_zip(c, setting, src, n, z, cap, &len, &err);
-    EXPECT(s == RF_OK && len < n, "rf_zip setting %d of %zu bytes: %s", setting, n, err.msg);
+    CHECK(s == RF_OK && len < n, "rf_zip setting %d of %zu bytes: %s", setting, n, err.msg);
     if (s == RF_OK) {
         size_t blocks = 0;
         for (size_t at = 0; at + 9 <= len; blocks++)
             at += 9 + load_le24(z + at + 3);
-        EXPECT(blocks == (n + 0xFFFFFE) / 0xFFFFFF, "setting %d: %zu bytes in %zu blocks", setting, n, blocks);
+        CHECK(blocks == (n + 0xFFFFFE) / 0xFFFFFF, "setting %d: %zu bytes in %zu blocks", setting, n, blocks);
         memset(out, 0xAA, n);
         s = rf_unzip(c, z, len, out, n, &err);
-        EXPECT(s == RF_OK && !memcmp(src, out, n), "rf_unzip setting %d of %zu bytes: %s", setting, n, err.msg);
+        CHECK(s == RF_OK && !memcmp(src, out, n), "rf_unzip setting %d of %zu bytes: %s", setting, n, err.msg);
     }
     free(src);
     free(out);
@@ -79,8 +68,8 @@ static void test_cs(rf_codec *c)
     uint8_t *src = make_data(n), *z = malloc(2 * n), *out = malloc(n);
     size_t len = make_cs(src, n, z, 2 * n);
     rf_error err = {0};
-    EXPECT(rf_unzip(c, z, len, out, n, &err) == RF_OK && !memcmp(src, out, n), "CS block: %s", err.msg);
-    EXPECT(rf_zip_block_algorithm(z, len) == RF_ZIP_OLD, "CS block algorithm");
+    CHECK(rf_unzip(c, z, len, out, n, &err) == RF_OK && !memcmp(src, out, n), "CS block: %s", err.msg);
+    CHECK(rf_zip_block_algorithm(z, len) == RF_ZIP_OLD, "CS block algorithm");
     free(src);
     free(z);
     free(out);
@@ -95,22 +84,22 @@ static void test_corrupt(rf_codec *c)
         rf_error err = {0};
         if (rf_zip(c, settings[k], src, n, z, cap, &len, &err) != RF_OK)
             continue;
-        EXPECT(rf_unzip(c, z, len - 1, out, n, &err) != RF_OK && err.msg[0], "truncated %d accepted", settings[k]);
-        EXPECT(rf_unzip(c, z, len, out, n + 1, &err) != RF_OK, "longer output accepted (%d)", settings[k]);
-        EXPECT(rf_unzip(c, z, len, out, n - 1, &err) != RF_OK, "shorter output accepted (%d)", settings[k]);
+        CHECK(rf_unzip(c, z, len - 1, out, n, &err) != RF_OK && err.msg[0], "truncated %d accepted", settings[k]);
+        CHECK(rf_unzip(c, z, len, out, n + 1, &err) != RF_OK, "longer output accepted (%d)", settings[k]);
+        CHECK(rf_unzip(c, z, len, out, n - 1, &err) != RF_OK, "shorter output accepted (%d)", settings[k]);
         uint8_t save = z[0];
         z[0] = 'Q';
-        EXPECT(rf_unzip(c, z, len, out, n, &err) == RF_ERR_FORMAT, "bad magic accepted (%d)", settings[k]);
+        CHECK(rf_unzip(c, z, len, out, n, &err) == RF_ERR_FORMAT, "bad magic accepted (%d)", settings[k]);
         z[0] = save;
         z[len / 2] ^= 0x10; /* flip a bit inside the compressed stream */
         rf_status s = rf_unzip(c, z, len, out, n, &err);
         if (settings[k] == 404)
-            EXPECT(s == RF_ERR_CHECKSUM, "LZ4 bit flip gave %d: %s", (int)s, err.msg);
+            CHECK(s == RF_ERR_CHECKSUM, "LZ4 bit flip gave %d: %s", (int)s, err.msg);
         else
-            EXPECT(s != RF_OK || memcmp(out, src, n) != 0, "bit flip in %d went unnoticed", settings[k]);
+            CHECK(s != RF_OK || memcmp(out, src, n) != 0, "bit flip in %d went unnoticed", settings[k]);
     }
     rf_error err = {0};
-    EXPECT(rf_unzip(c, z, 5, out, n, &err) == RF_ERR_FORMAT, "5-byte input accepted");
+    CHECK(rf_unzip(c, z, 5, out, n, &err) == RF_ERR_FORMAT, "5-byte input accepted");
     free(src);
     free(z);
     free(out);
@@ -132,6 +121,5 @@ int main(void)
     test_cs(c);
     test_corrupt(c);
     rf_codec_free(c);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return check_summary();
 }

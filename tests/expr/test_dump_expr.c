@@ -8,18 +8,7 @@
 
 #include "dump_expr.h"
 
-static int npass, nfail;
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (cond) {                                                                            \
-            npass++;                                                                           \
-        } else {                                                                               \
-            nfail++;                                                                           \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                        \
-            printf(__VA_ARGS__);                                                               \
-            printf("\n");                                                                      \
-        }                                                                                      \
-    } while (0)
+#include "../common/check.h"
 
 static void run_checks(rf_table *t)
 {
@@ -99,6 +88,5 @@ int main(void)
         CHECK(0, "%s", err.msg);
     }
     rf_file_close(f);
-    printf("%d passed, %d failed\n", npass, nfail);
-    return nfail != 0;
+    return check_summary();
 }

@@ -9,19 +9,8 @@
 
 #include "rootfeed_expr.h"
 
-static int npass, nfail;
 
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (cond) {                                                                            \
-            npass++;                                                                           \
-        } else {                                                                               \
-            nfail++;                                                                           \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                        \
-            printf(__VA_ARGS__);                                                               \
-            printf("\n");                                                                      \
-        }                                                                                      \
-    } while (0)
+#include "../common/check.h"
 
 #define N 5
 #define NAN_ (0.0 / 0.0)
@@ -712,6 +701,5 @@ int main(void)
     test_inputs_and_eval_errors();
     test_plan();
     test_blocks();
-    printf("%d passed, %d failed\n", npass, nfail);
-    return nfail != 0;
+    return check_summary();
 }

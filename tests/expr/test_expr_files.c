@@ -11,19 +11,8 @@
 
 #include "rootfeed_expr.h"
 
-static int npass, nfail;
 
-#define CHECK(cond, ...)                                                                       \
-    do {                                                                                       \
-        if (cond) {                                                                            \
-            npass++;                                                                           \
-        } else {                                                                               \
-            nfail++;                                                                           \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                        \
-            printf(__VA_ARGS__);                                                               \
-            printf("\n");                                                                      \
-        }                                                                                      \
-    } while (0)
+#include "../common/check.h"
 
 #define MAXC 32
 
@@ -440,6 +429,5 @@ int main(void)
     fclose(fp);
     test_hzz(dir);
     test_nano(dir);
-    printf("%d passed, %d failed\n", npass, nfail);
-    return nfail != 0;
+    return check_summary();
 }

@@ -12,19 +12,8 @@
 #include "dataset/table.h"
 #include "rntuple/rnt.h"
 
-static int passed, failed;
 
-#define EXPECT(cond, ...)                                                                          \
-    do {                                                                                           \
-        if (cond)                                                                                  \
-            passed++;                                                                              \
-        else {                                                                                     \
-            failed++;                                                                              \
-            printf("FAIL %s:%d: ", __func__, __LINE__);                                            \
-            printf(__VA_ARGS__);                                                                   \
-            printf("\n");                                                                          \
-        }                                                                                          \
-    } while (0)
+#include "../common/check.h"
 
 enum { T_BIT = 0x00, T_REAL16 = 0x0b, T_SINT16 = 0x11, T_SUINT16, T_SINT32, T_SUINT32, T_SINT64, T_SUINT64,
        T_SREAL16, T_SREAL32, T_SREAL64, T_SINDEX32, T_SINDEX64, T_TRUNC, T_QUANT };
@@ -147,9 +136,9 @@ static void test_transforms(void)
     static const size_t sizes[] = {0, 1, 2, 3, 7, 15, 17, 63, 511, 512, 513, 1023, 1025, 4097, 70001};
     for (size_t k = 0; k < sizeof types / sizeof *types; k++)
         for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
-            EXPECT(check_type(types[k].type, types[k].bits, sizes[s], 0), "column type 0x%02x (%u bits), %zu elements",
+            CHECK(check_type(types[k].type, types[k].bits, sizes[s], 0), "column type 0x%02x (%u bits), %zu elements",
                    types[k].type, types[k].bits, sizes[s]);
-    EXPECT(check_type(T_SREAL16, 16, 65536, 1), "SplitReal16 over all 65536 half-float patterns");
+    CHECK(check_type(T_SREAL16, 16, 65536, 1), "SplitReal16 over all 65536 half-float patterns");
 }
 
 static void test_stream_copy(void)
@@ -164,7 +153,7 @@ static void test_stream_copy(void)
             rnt_stream_copy(dst + off, src, n);
             ok &= !memcmp(dst + off, src, n) && dst[off + n] == 0x5a && (off == 0 || dst[off - 1] == 0x5a);
         }
-    EXPECT(ok, "non-temporal copy differs from memcpy");
+    CHECK(ok, "non-temporal copy differs from memcpy");
 }
 
 /* Reads the int16 column of test_int_multicluster whole, in odd blocks, and whole again with
@@ -177,31 +166,31 @@ static void test_shared_pages(const char *dir)
     rf_table *t;
     rf_error err;
     if (rf_file_open(path, &f, &err) != RF_OK || rf_table_open(f, "ntuple", &t, &err) != RF_OK) {
-        EXPECT(0, "%s", err.msg);
+        CHECK(0, "%s", err.msg);
         return;
     }
     rnt_impl *im = t->impl;
     uint64_t shared = 0;
     for (uint64_t i = 0; i < im->d.npages; i++)
         shared += (uint64_t)im->d.pages[i].shared;
-    EXPECT(im->d.npages == 191 && shared == 189, "%llu pages, %llu shared (want 191, 189)",
+    CHECK(im->d.npages == 191 && shared == 189, "%llu pages, %llu shared (want 191, 189)",
            (unsigned long long)im->d.npages, (unsigned long long)shared);
     int64_t n = rf_table_entries(t);
     rf_column_data a, b, c;
     rf_column_data_init(&a), rf_column_data_init(&b), rf_column_data_init(&c);
     rf_status s = rf_table_read(t, 0, 0, n, &a, &err);
-    EXPECT(s == RF_OK && a.nvalues == n, "whole read: %s", s == RF_OK ? "count" : err.msg);
+    CHECK(s == RF_OK && a.nvalues == n, "whole read: %s", s == RF_OK ? "count" : err.msg);
     int ok = s == RF_OK;
     for (int64_t x = 0; x < n && ok; x += 7777777) {
         int64_t y = x + 7777777 < n ? x + 7777777 : n;
         ok = rf_table_read(t, 0, x, y, &b, &err) == RF_OK &&
              !memcmp((const int16_t *)a.values + x, b.values, (size_t)(y - x) * 2);
     }
-    EXPECT(ok, "block reads differ from the whole read");
+    CHECK(ok, "block reads differ from the whole read");
     for (uint64_t i = 0; i < im->d.npages; i++)
         im->d.pages[i].shared = 0;
     s = rf_table_read(t, 0, 0, n, &c, &err);
-    EXPECT(s == RF_OK && c.nvalues == n && !memcmp(a.values, c.values, (size_t)n * 2),
+    CHECK(s == RF_OK && c.nvalues == n && !memcmp(a.values, c.values, (size_t)n * 2),
            "reading shared pages once differs from decoding each locator");
     rf_column_data_free(&a), rf_column_data_free(&b), rf_column_data_free(&c);
     rf_table_close(t);
@@ -222,9 +211,8 @@ int main(void)
         test_shared_pages(dir);
     } else if (req && !strcmp(req, "1")) {
         printf("error: RNTuple test data not found under %s\n", dir);
-        failed++;
+        check_failed++;
     } else
         printf("skip: shared-page test (RNTuple test data not found under %s)\n", dir);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return check_summary();
 }

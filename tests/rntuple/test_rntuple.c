@@ -14,20 +14,9 @@
 #include "rntuple/rnt.h"
 #include "tfile/tfile.h"
 
-static int passed, failed;
 static char dir[1024];
 
-#define EXPECT(cond, ...)                                                                          \
-    do {                                                                                           \
-        if (cond)                                                                                  \
-            passed++;                                                                              \
-        else {                                                                                     \
-            failed++;                                                                              \
-            printf("FAIL %s:%d: ", __func__, __LINE__);                                            \
-            printf(__VA_ARGS__);                                                                   \
-            printf("\n");                                                                          \
-        }                                                                                          \
-    } while (0)
+#include "../common/check.h"
 
 static uint8_t *load(const char *name, size_t *n)
 {
@@ -66,7 +55,7 @@ static void flip_expect(const char *name, const char *obj, size_t off, rf_status
 {
     size_t n;
     uint8_t *b = load(name, &n);
-    EXPECT(b && off < n, "%s: cannot load or offset %zu outside", name, off);
+    CHECK(b && off < n, "%s: cannot load or offset %zu outside", name, off);
     if (!b || off >= n) {
         free(b);
         return;
@@ -81,7 +70,7 @@ static void flip_expect(const char *name, const char *obj, size_t off, rf_status
     for (size_t c = 0; s == RF_OK && c < rf_table_ncolumns(t); c++)
         if (!rf_table_column(t, c)->unsupported)
             s = rf_table_read(t, c, 0, rf_table_entries(t), &d, &err);
-    EXPECT(s == want && strstr(err.msg, needle), "%s bit at %zu: got %s '%s', want %s naming '%s'", name, off,
+    CHECK(s == want && strstr(err.msg, needle), "%s bit at %zu: got %s '%s', want %s naming '%s'", name, off,
            rf_status_name(s), err.msg, rf_status_name(want), needle);
     rf_column_data_free(&d);
     rf_table_close(t);
@@ -103,7 +92,7 @@ static void test_checksums(void)
     rf_table *t;
     rf_error err;
     if (!b || open_mem(b, n, "ntuple", &f, &t, &err) != RF_OK) {
-        EXPECT(0, "cannot open test_int_float: %s", b ? err.msg : "missing");
+        CHECK(0, "cannot open test_int_float: %s", b ? err.msg : "missing");
         free(b);
         return;
     }
@@ -143,13 +132,13 @@ static void ranges_check(const char *name, const char *obj)
     rf_table *t;
     rf_error err;
     if (rf_file_open(path, &f, &err) != RF_OK || rf_table_open(f, obj, &t, &err) != RF_OK) {
-        EXPECT(0, "%s", err.msg);
+        CHECK(0, "%s", err.msg);
         return;
     }
     int64_t n = rf_table_entries(t);
     size_t ncl;
     const int64_t *cl = rf_table_clusters(t, &ncl);
-    EXPECT(ncl >= 1 && cl[0] == 0 && cl[ncl] == n, "%s: cluster boundaries", name);
+    CHECK(ncl >= 1 && cl[0] == 0 && cl[ncl] == n, "%s: cluster boundaries", name);
     rf_column_data full, part;
     rf_column_data_init(&full);
     rf_column_data_init(&part);
@@ -169,7 +158,7 @@ static void ranges_check(const char *name, const char *obj)
                 ok = s == RF_OK && same_slice(&full, &part, pairs[p][0], rf_dtype_size(ci->dtype), per);
             }
         }
-        EXPECT(ok, "%s: column %s: a range read differs from the full read", name, ci->name);
+        CHECK(ok, "%s: column %s: a range read differs from the full read", name, ci->name);
     }
     rf_column_data_free(&full);
     rf_column_data_free(&part);
@@ -196,26 +185,26 @@ static void test_extension(void)
     rf_table *t;
     rf_error err;
     if (rf_file_open(path, &f, &err) != RF_OK || rf_table_open(f, "ntuple", &t, &err) != RF_OK) {
-        EXPECT(0, "%s", err.msg);
+        CHECK(0, "%s", err.msg);
         return;
     }
     size_t ncl;
     const int64_t *cl = rf_table_clusters(t, &ncl);
-    EXPECT(cl[1] == 350, "first cluster ends at %lld, expected 350", (long long)cl[1]);
-    EXPECT(ncl > 1, "expected several clusters, got %zu", ncl);
+    CHECK(cl[1] == 350, "first cluster ends at %lld, expected 350", (long long)cl[1]);
+    CHECK(ncl > 1, "expected several clusters, got %zu", ncl);
     rf_column_data d;
     rf_column_data_init(&d);
     long fc = rf_table_find_column(t, "float_field"), vc = rf_table_find_column(t, "intvec_field");
-    EXPECT(fc >= 0 && vc >= 0, "extension columns missing");
+    CHECK(fc >= 0 && vc >= 0, "extension columns missing");
     /* float_field was added at entry 200, inside the first cluster (0-350) */
     if (fc >= 0 && rf_table_read(t, (size_t)fc, 0, 202, &d, &err) == RF_OK) {
         int zero = 1;
         for (int64_t i = 0; i < 200; i++)
             zero &= ((float *)d.values)[i] == 0.0f;
-        EXPECT(zero && d.nvalues == 202 && ((float *)d.values)[201] != 0.0f, "float_field not zero before entry 200");
+        CHECK(zero && d.nvalues == 202 && ((float *)d.values)[201] != 0.0f, "float_field not zero before entry 200");
     }
     if (vc >= 0 && rf_table_read(t, (size_t)vc, 0, 8, &d, &err) == RF_OK)
-        EXPECT(d.nvalues == 0 && d.offsets[0][8] == 0, "intvec_field not empty in the first entries");
+        CHECK(d.nvalues == 0 && d.offsets[0][8] == 0, "intvec_field not empty in the first entries");
     rf_column_data_free(&d);
     rf_table_close(t);
     rf_file_close(f);
@@ -228,20 +217,20 @@ static void test_several(void)
     rf_file *f;
     rf_error err;
     if (rf_file_open(path, &f, &err) != RF_OK) {
-        EXPECT(0, "%s", err.msg);
+        CHECK(0, "%s", err.msg);
         return;
     }
     const char *names[2] = {"A", "B"}, *cols[2] = {"f", "g"};
     for (int i = 0; i < 2; i++) {
         rf_table *t;
         rf_status s = rf_table_open(f, names[i], &t, &err);
-        EXPECT(s == RF_OK && !strcmp(rf_table_class(t), "RNTuple") && rf_table_entries(t) == 100 &&
+        CHECK(s == RF_OK && !strcmp(rf_table_class(t), "RNTuple") && rf_table_entries(t) == 100 &&
                    rf_table_find_column(t, cols[i]) == 0,
                "RNTuple %s: %s", names[i], s ? err.msg : "wrong shape");
         rf_table_close(t);
     }
     rf_table *t;
-    EXPECT(rf_table_open(f, "C", &t, &err) == RF_ERR_NOT_FOUND, "missing RNTuple C found");
+    CHECK(rf_table_open(f, "C", &t, &err) == RF_ERR_NOT_FOUND, "missing RNTuple C found");
     rf_file_close(f);
 }
 
@@ -251,7 +240,7 @@ static void test_truncated(void)
     size_t n;
     uint8_t *b = load("test_1jag_int_float_rntuple_v1-0-0-0.root", &n);
     if (!b) {
-        EXPECT(0, "missing file");
+        CHECK(0, "missing file");
         return;
     }
     int bad = 0;
@@ -269,7 +258,7 @@ static void test_truncated(void)
         rf_table_close(t);
         rf_file_close(f);
     }
-    EXPECT(!bad, "%d truncated copies opened", bad);
+    CHECK(!bad, "%d truncated copies opened", bad);
     free(b);
 }
 
@@ -292,6 +281,5 @@ int main(void)
     test_extension();
     test_several();
     test_truncated();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return check_summary();
 }
