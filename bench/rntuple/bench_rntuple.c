@@ -17,6 +17,7 @@
 #include <time.h>
 #include <zstd.h>
 
+#include "../common/bench_time.h"
 #include "rootfeed.h"
 #include "rootfeed_writer.h"
 #include "common/endian.h"
@@ -37,19 +38,6 @@ typedef struct {
     size_t max_ulen;
     uint64_t total_ulen;
 } pages;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void add_range(pages *ps, const rnt_desc *d, const rnt_column *col, const rnt_range *rg)
 {
@@ -170,22 +158,16 @@ typedef struct {
 static double timed(int v, const ctx *c)
 {
     long n = 0;
-    double t0 = now(), t1;
+    double t0 = bench_now(), t1;
     do {
         if (v == V_BOUND || v == V_MAT)
             bound_pass(c->ps, c->buf, v == V_MAT ? c->mat : NULL, c->z, c->codec);
         else
             rootfeed_pass(c->t, c->cd, v == V_BLOCKS ? CHUNK : 0);
         n++;
-        t1 = now();
+        t1 = bench_now();
     } while (t1 - t0 < 1.0);
     return (t1 - t0) / (double)n;
-}
-
-static double median(double *x)
-{
-    qsort(x, RUNS, sizeof *x, cmp_double);
-    return x[RUNS / 2];
 }
 
 static int bench(const char *path, const char *obj)
@@ -211,18 +193,18 @@ static int bench(const char *path, const char *obj)
                 ratio[b][v][r] = sec[b][r] / sec[v][r];
     }
     for (int v = 0; v < NV; v++)
-        speed[v] = mb / median(sec[v]);
+        speed[v] = mb / bench_median(sec[v], RUNS);
     const char *base = strrchr(path, '/');
     printf("%s: %lld entries, %zu columns, %zu pages, %.0f MB of pages (median of %d runs)\n",
            base ? base + 1 : path, (long long)t->entries, t->ncolumns, ps.n, mb, RUNS);
     describe(t, &ps);
     printf("  bound (DESIGN: reused buffer)       %8.0f MB/s\n", speed[V_BOUND]);
     printf("  materialising bound (column-sized)  %8.0f MB/s  ratio to DESIGN bound %.2f\n", speed[V_MAT],
-           median(ratio[0][V_MAT]));
+           bench_median(ratio[0][V_MAT], RUNS));
     printf("  rootfeed, whole columns             %8.0f MB/s  ratio %.2f  (materialising: %.2f)\n", speed[V_WHOLE],
-           median(ratio[0][V_WHOLE]), median(ratio[1][V_WHOLE]));
+           bench_median(ratio[0][V_WHOLE], RUNS), bench_median(ratio[1][V_WHOLE], RUNS));
     printf("  rootfeed, %lld-entry blocks        %8.0f MB/s  ratio %.2f  (materialising: %.2f)\n",
-           (long long)CHUNK, speed[V_BLOCKS], median(ratio[0][V_BLOCKS]), median(ratio[1][V_BLOCKS]));
+           (long long)CHUNK, speed[V_BLOCKS], bench_median(ratio[0][V_BLOCKS], RUNS), bench_median(ratio[1][V_BLOCKS], RUNS));
     for (size_t i = 0; i < t->ncolumns; i++)
         rf_column_data_free(&c.cd[i]);
     free(c.cd), free(c.buf), free(c.mat), free(ps.b), free(ps.store);

@@ -17,6 +17,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include "../common/bench_time.h"
 #include "common/endian.h"
 #include "ttree/ttree.h"
 
@@ -31,19 +32,6 @@ typedef struct {
     size_t n, cap;
     size_t max_objlen;
 } blobs;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Collects the stored payload of every basket of every readable column. */
 static void collect(rf_table *t, blobs *out)
@@ -152,18 +140,17 @@ static double median_pass_time(int which, rf_table *t, rf_column_data *d, const 
     double runs[5];
     for (int r = 0; r < 5; r++) {
         int passes = 0;
-        double t0 = now(), el;
+        double t0 = bench_now(), el;
         do {
             if (which)
                 bound_pass(t->file->src, bs, dst, inf, z, which == 2);
             else
                 rootfeed_pass(t, d);
             passes++;
-        } while ((el = now() - t0) < 1.0);
+        } while ((el = bench_now() - t0) < 1.0);
         runs[r] = el / passes;
     }
-    qsort(runs, 5, sizeof runs[0], cmp_double);
-    return runs[2];
+    return bench_median(runs, 5);
 }
 
 int main(int argc, char **argv)
