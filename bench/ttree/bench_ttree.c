@@ -70,7 +70,7 @@ static void collect(rf_table *t, blobs *out)
 
 /* The bound's byte-swap pass, vectorised as well as the reader's (AVX2 clone where available). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
 static void swap_words(uint8_t *p, size_t n)
 {

@@ -5,11 +5,11 @@
  * by newer minor versions still read), locators and feature flags. */
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "rnt.h"
 #include "../common/endian.h"
 #include "../common/error.h"
+#include "../common/hash.h"
 
 static rf_status need(rnt_cur *c, size_t k, rf_error *err)
 {
@@ -123,7 +123,7 @@ rf_status rnt_anchor_parse(const uint8_t *p, size_t n, rnt_anchor *a, rf_error *
              "anchor byte count %u does not fit its %zu-byte payload", body, n);
     const uint8_t *q = p + 6;
     size_t flen = body - 2;
-    uint64_t want = load_be64(q + flen), got = XXH3_64bits(q, flen);
+    uint64_t want = load_be64(q + flen), got = rf_xxh3(q, flen);
     RF_CHECK(RNT_SUM_OK(want == got), err, RF_ERR_CHECKSUM,
              "anchor checksum mismatch at payload byte %zu: stored %016llx, computed %016llx", 6 + flen,
              (unsigned long long)want, (unsigned long long)got);
@@ -157,7 +157,7 @@ static rf_status envelope_check(const uint8_t *b, uint64_t len, int type, uint64
     RF_CHECK(elen >= 16 && elen <= len, err, RF_ERR_FORMAT,
              "%s envelope at offset %llu: stored length %llu, %llu bytes available", nm,
              (unsigned long long)seek, (unsigned long long)elen, (unsigned long long)len);
-    uint64_t want = load_le64(b + elen - 8), got = XXH3_64bits(b, (size_t)elen - 8);
+    uint64_t want = load_le64(b + elen - 8), got = rf_xxh3(b, (size_t)elen - 8);
     RF_CHECK(RNT_SUM_OK(want == got), err, RF_ERR_CHECKSUM,
              "%s envelope at offset %llu: checksum mismatch (stored %016llx, computed %016llx)", nm,
              (unsigned long long)seek, (unsigned long long)want, (unsigned long long)got);

@@ -7,11 +7,11 @@
  * output when no decoding is needed, otherwise into a reused scratch page. */
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "rnt.h"
 #include "../common/buffer.h"
 #include "../common/error.h"
+#include "../common/hash.h"
 
 static rf_status grow(uint8_t **p, size_t *cap, uint64_t need, rf_error *err)
 {
@@ -61,7 +61,7 @@ static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64
         stored = im->raw;
     }
     if (pg->checksum) {
-        uint64_t sum = 0, got = XXH3_64bits(stored, (size_t)pg->size);
+        uint64_t sum = 0, got = rf_xxh3(stored, (size_t)pg->size);
         memcpy(&sum, stored + pg->size, 8);
         RF_CHECK(RNT_SUM_OK(sum == got), err, RF_ERR_CHECKSUM, "page at offset %llu: checksum mismatch (stored %016llx, computed %016llx)",
                  (unsigned long long)pg->offset, (unsigned long long)sum, (unsigned long long)got);
@@ -318,15 +318,15 @@ static rf_status level_append(rf_table *t, rf_column_data *out, int l, int64_t n
     const int64_t *idx = (const int64_t *)im->idx;
     RF_TRY(rf_coldata_reserve_offsets(out, l, cu->count[l] + n, err));
     int64_t *o = out->offsets[l] + cu->count[l];
-    int64_t base = o[0], i0 = idx[0];
-    int bad = 0;
-    for (int64_t i = 0; i < n; i++) { /* branch-free: checked as a whole after the loop */
-        bad |= (idx[i + 1] < idx[i]) | ((uint64_t)idx[i + 1] - (uint64_t)i0 > ((uint64_t)1 << 40));
-        o[i + 1] = (int64_t)((uint64_t)base + (uint64_t)idx[i + 1] - (uint64_t)i0);
+    uint64_t base = (uint64_t)o[0], i0 = (uint64_t)idx[0], bad = 0;
+    for (int64_t i = 0; i < n; i++) { /* branch-free (vectorises): checked as a whole after the loop */
+        uint64_t rel = (uint64_t)idx[i + 1] - i0; /* below 2^40, so the difference below cannot wrap */
+        bad |= (rel >> 40) | (((uint64_t)idx[i + 1] - (uint64_t)idx[i]) >> 63);
+        o[i + 1] = (int64_t)(base + rel);
     }
     for (int64_t i = 0; bad && i < n; i++)
-        RF_CHECK(idx[i + 1] >= idx[i] && (uint64_t)idx[i + 1] - (uint64_t)i0 <= ((uint64_t)1 << 40), err, RF_ERR_FORMAT,
-                 "%s: collection index decreases (%lld after %lld)", t->name, (long long)idx[i + 1],
+        RF_CHECK(idx[i + 1] >= idx[i] && (uint64_t)idx[i + 1] - i0 < ((uint64_t)1 << 40), err, RF_ERR_FORMAT,
+                 "%s: collection index out of order or too large (%lld after %lld)", t->name, (long long)idx[i + 1],
                  (long long)idx[i]);
     cu->count[l] += n;
     *lo = idx[0];

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "../common/error.h"
+#include "../common/hash.h"
 #include "writer_impl.h"
 
 #define BLOB_MAX (256u << 20)
@@ -127,7 +127,7 @@ static uint64_t seal_envelope(wbuf *b, int type)
     if (b->oom)
         return 0;
     store_le64(b->p, (uint64_t)type | (uint64_t)(b->n + 8) << 16);
-    uint64_t h = XXH3_64bits(b->p, b->n);
+    uint64_t h = rf_xxh3(b->p, b->n);
     wb_le64(b, h);
     return h;
 }
@@ -251,7 +251,7 @@ static rf_status put_page(rf_writer *w, rstate *s, size_t n, rf_error *err)
     RF_TRY(add_page(s, err));
     s->pages[s->npages - 1] = (page){-(int32_t)n, (uint32_t)stored, s->blob.n};
     wb_bytes(&s->blob, p, stored);
-    wb_le64(&s->blob, XXH3_64bits(p, stored));
+    wb_le64(&s->blob, rf_xxh3(p, stored));
     return RF_OK;
 }
 
@@ -393,7 +393,7 @@ static rf_status write_anchor(rf_writer *w, rstate *s, const tfw_key *footer, ui
     store_be64(f + 40, footer->nbytes - footer->keylen);
     store_be64(f + 48, footer_len);
     store_be64(f + 56, 1ULL << 30);
-    store_be64(a + 70, XXH3_64bits(f, 64));
+    store_be64(a + 70, rf_xxh3(f, 64));
     tfw_rec r = {"ROOT::RNTuple", w->name, w->opt.title, 1, 0, 0, NULL, 0, 1};
     return tfw_write(w->file, &r, a, sizeof a, NULL, err);
 }

@@ -2,15 +2,18 @@
  * round-trips (rf_zip -> rf_unzip), the old CS blocks (raw deflate, no file in the corpus has
  * them) decode, objects over 16 MiB span several blocks in every algorithm, and corrupt
  * blocks fail with a message instead of crashing: truncated, bad magic, wrong sizes, an LZ4
- * checksum flip (RF_ERR_CHECKSUM), trailing garbage sizes. */
+ * checksum flip (RF_ERR_CHECKSUM), trailing garbage sizes. rf_xxh3 (the vectorised XXH3 of
+ * RNTuple checksums) gives libxxhash's values for every length class. */
 #include <libdeflate.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec/codec.h"
-#include "common/endian.h"
+#include <xxhash.h>
 
+#include "common/endian.h"
+#include "common/hash.h"
 
 #include "../common/check.h"
 
@@ -105,8 +108,20 @@ static void test_corrupt(rf_codec *c)
     free(out);
 }
 
+/* Short inputs, each XXH3 length class (0-16, 17-128, 129-240, long) and odd tails. */
+static void test_xxh3(void)
+{
+    size_t n = (1u << 20) + 77;
+    uint8_t *p = make_data(n);
+    for (size_t len = 0; len <= n; len = len < 600 ? len + 1 : len * 3 + 1)
+        for (size_t off = 0; off < 3 && off + len <= n; off++)
+            CHECK(rf_xxh3(p + off, len) == XXH3_64bits(p + off, len), "rf_xxh3 of %zu bytes at +%zu", len, off);
+    free(p);
+}
+
 int main(void)
 {
+    test_xxh3();
     rf_codec *c = rf_codec_new();
     const int settings[] = {101, 109, 207, 404, 505, 301};
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
