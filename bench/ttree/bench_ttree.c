@@ -1,12 +1,9 @@
 /* bench_ttree.c - TTree read throughput against the decompression bound (DESIGN.md): the
  * same baskets, already in memory, decompressed by the same libraries into a reused buffer
  * on one thread (stored baskets: read from the file into a reused buffer plus one byte-swap
- * pass; LZ4 blocks have their XXH64 checked, part of decoding ROOT's L4 format). A reference
- * reader adds, in memory, what every reader into this API must do on top: the byte swap of
- * the entry data (TTree is big-endian) and the int64 item offsets of jagged baskets; its
- * speed over the bound's is the ceiling any such reader can reach. Each run times rootfeed,
- * the bound and the reference back to back (at least one second each); the ratios are taken
- * within a run and the medians of 5 runs printed, with MB/s of decoded values (medians).
+ * pass; LZ4 blocks have their XXH64 checked, part of decoding ROOT's L4 format). Each run
+ * times rootfeed and the bound back to back (at least one second each); the ratio is taken
+ * within a run and the median of 5 runs printed, with MB/s of decoded values (medians).
  * Usage: bench_ttree FILE TREE [FILE TREE ...] */
 #include <libdeflate.h>
 #include <lz4.h>
@@ -26,15 +23,12 @@ typedef struct {
     uint8_t *data; /* the stored payload (after the key) */
     size_t size, objlen;
     uint64_t offset; /* of the payload in the file */
-    int32_t keylen, len, nevbuf; /* entry data = the first len bytes */
-    int32_t esize, header;       /* T[n] and vector baskets with entry offsets; esize 0 otherwise */
 } blob;
 
 typedef struct {
     blob *b;
     size_t n, cap;
     size_t max_objlen;
-    int32_t max_nevbuf;
 } blobs;
 
 /* Collects the stored payload of every basket of every readable column. */
@@ -62,27 +56,17 @@ static void collect(rf_table *t, blobs *out)
             b->size = (size_t)(key.nbytes - key.keylen);
             b->objlen = (size_t)key.objlen;
             b->offset = (uint64_t)r->seek + (uint64_t)key.keylen;
-            /* TBasket's fNevBuf, fLast and flag end the key header */
-            b->keylen = (int32_t)key.keylen;
-            b->nevbuf = (int32_t)load_be32(raw + key.keylen - 9);
-            b->len = (int32_t)load_be32(raw + key.keylen - 5) - b->keylen;
-            const tt_column *tc = &tt->cols[c];
-            int offsets = (uint64_t)key.objlen >= (uint64_t)b->len + 4 + 4 * ((uint64_t)b->nevbuf + 1);
-            b->esize = t->columns[c].kind == RF_KIND_JAGGED && offsets ? (int32_t)rf_dtype_size(tc->src) * tc->count : 0;
-            b->header = tc->header;
             b->data = malloc(b->size);
             memcpy(b->data, raw + key.keylen, b->size);
             if (b->objlen > out->max_objlen)
                 out->max_objlen = b->objlen;
-            if (b->nevbuf > out->max_nevbuf)
-                out->max_nevbuf = b->nevbuf;
             rf_key_clear(&key);
             free(raw);
         }
     }
 }
 
-/* The bound's byte-swap pass, vectorised as well as the reader's (AVX2 clone where available). */
+/* The bound's byte-swap pass, vectorised as well as the reader's (the same clones). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #endif
@@ -92,34 +76,15 @@ static void swap_words(uint8_t *p, size_t n)
         store_le32(p + j, load_be32(p + j));
 }
 
-/* The reference reader's item offsets: the API's int64 offsets from a basket's big-endian
- * entry offsets (what every reader of T[n] / vector branches into this API must produce). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#endif
-static void item_offsets(const uint8_t *raw, int32_t n, int32_t base, int32_t header, int32_t esize, int64_t *off)
-{
-    if (esize & (esize - 1)) {
-        for (int32_t e = 0; e < n; e++)
-            off[e] = ((int32_t)load_be32(raw + 4 * e) - base - e * header) / esize;
-        return;
-    }
-    int shift = __builtin_ctz((unsigned)esize);
-    for (int32_t e = 0; e < n; e++)
-        off[e] = ((int32_t)load_be32(raw + 4 * e) - base - e * header) >> shift;
-}
-
 /* The bound: decompress every basket with the codec library directly (one pass). */
-static void bound_pass(rf_source *src, const blobs *bs, uint8_t *dst, int64_t *off,
-                       struct libdeflate_decompressor *inf, ZSTD_DCtx *z, int ref)
+static void bound_pass(rf_source *src, const blobs *bs, uint8_t *dst, struct libdeflate_decompressor *inf,
+                       ZSTD_DCtx *z)
 {
     for (size_t i = 0; i < bs->n; i++) {
         const blob *b = &bs->b[i];
         if (b->size >= b->objlen) { /* stored: read from the file + one byte-swap pass (4-byte words) */
             src->read_at(src, b->offset, dst, b->objlen, NULL);
             swap_words(dst, b->objlen);
-            if (ref && b->esize)
-                item_offsets(dst + b->len + 4, b->nevbuf, b->keylen, b->header, b->esize, off);
             continue;
         }
         size_t in = 0, out = 0, got;
@@ -144,13 +109,6 @@ static void bound_pass(rf_source *src, const blobs *bs, uint8_t *dst, int64_t *o
             in += 9 + cs;
             out += us;
         }
-        if (!ref)
-            continue;
-        /* the reference reader: TTree data is big-endian, every reader converts it; and the
-         * item offsets of jagged baskets */
-        swap_words(dst, (size_t)b->len);
-        if (b->esize)
-            item_offsets(dst + b->len + 4, b->nevbuf, b->keylen, b->header, b->esize, off);
     }
 }
 
@@ -171,16 +129,15 @@ static double rootfeed_pass(rf_table *t, rf_column_data *d)
     return bytes;
 }
 
-/* Seconds per pass of variant `which` (0 rootfeed, 1 bound, 2 reference), passes repeated
- * for at least one second. */
-static double timed(int which, rf_table *t, rf_column_data *d, const blobs *bs, uint8_t *dst, int64_t *off,
+/* Seconds per pass of rootfeed (which 0) or the bound (1), passes repeated for >= 1 s. */
+static double timed(int which, rf_table *t, rf_column_data *d, const blobs *bs, uint8_t *dst,
                     struct libdeflate_decompressor *inf, ZSTD_DCtx *z)
 {
     int passes = 0;
     double t0 = bench_now(), el;
     do {
         if (which)
-            bound_pass(t->file->src, bs, dst, off, inf, z, which == 2);
+            bound_pass(t->file->src, bs, dst, inf, z);
         else
             rootfeed_pass(t, d);
         passes++;
@@ -194,8 +151,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_ttree FILE TREE [FILE TREE ...]\n");
         return 2;
     }
-    printf("%-30s %6s %9s %9s %6s %9s %6s %7s\n", "file", "MB", "rootfeed", "bound", "ratio", "reference",
-           "ratio", "ceiling");
+    printf("%-30s %9s %13s %11s %6s\n", "file", "MB values", "rootfeed MB/s", "bound MB/s", "ratio");
     for (int i = 1; i + 1 < argc; i += 2) {
         rf_error err;
         rf_file *f;
@@ -209,29 +165,24 @@ int main(int argc, char **argv)
         blobs bs = {0};
         collect(t, &bs);
         uint8_t *dst = malloc(bs.max_objlen + 16);
-        int64_t *off = malloc(((size_t)bs.max_nevbuf + 1) * sizeof *off);
         struct libdeflate_decompressor *inf = libdeflate_alloc_decompressor();
         ZSTD_DCtx *z = ZSTD_createDCtx();
         double bytes = rootfeed_pass(t, &d);
-        /* 5 runs, each timing the three variants back to back; ratios within a run, medians */
-        double sec[3][5], r_bound[5], r_ref[5], r_ceil[5];
+        /* 5 runs, each timing both back to back; the ratio within a run, medians */
+        double sec[2][5], ratio[5];
         for (int r = 0; r < 5; r++) {
-            for (int v = 0; v < 3; v++)
-                sec[v][r] = timed(v, t, &d, &bs, dst, off, inf, z);
-            r_bound[r] = sec[1][r] / sec[0][r];
-            r_ref[r] = sec[2][r] / sec[0][r];
-            r_ceil[r] = sec[1][r] / sec[2][r];
+            for (int v = 0; v < 2; v++)
+                sec[v][r] = timed(v, t, &d, &bs, dst, inf, z);
+            ratio[r] = sec[1][r] / sec[0][r];
         }
         const char *name = strrchr(argv[i], '/');
-        printf("%-30s %6.2f %9.0f %9.0f %6.2f %9.0f %6.2f %7.2f\n", name ? name + 1 : argv[i], bytes / 1e6,
-               bytes / bench_median(sec[0], 5) / 1e6, bytes / bench_median(sec[1], 5) / 1e6, bench_median(r_bound, 5),
-               bytes / bench_median(sec[2], 5) / 1e6, bench_median(r_ref, 5), bench_median(r_ceil, 5));
+        printf("%-30s %9.2f %13.0f %11.0f %6.2f\n", name ? name + 1 : argv[i], bytes / 1e6,
+               bytes / bench_median(sec[0], 5) / 1e6, bytes / bench_median(sec[1], 5) / 1e6, bench_median(ratio, 5));
         fflush(stdout);
         for (size_t k = 0; k < bs.n; k++)
             free(bs.b[k].data);
         free(bs.b);
         free(dst);
-        free(off);
         libdeflate_free_decompressor(inf);
         ZSTD_freeDCtx(z);
         rf_column_data_free(&d);

@@ -22,6 +22,12 @@ void rf_codec_free(rf_codec *c);
 rf_status rf_unzip(rf_codec *c, const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                    rf_error *err);
 
+/* As rf_unzip, but only the first `need` bytes of the dstlen-byte object are wanted: blocks
+ * after them are not decoded and an LZ4 block stops early (the bytes of dst past `need` are
+ * then undefined). Every block decoded is checked as in rf_unzip. */
+rf_status rf_unzip_prefix(rf_codec *c, const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                          size_t need, rf_error *err);
+
 /* Algorithms, numbered as in ROOT's compression settings (setting = 100*alg + level). */
 enum { RF_ZIP_NONE = 0, RF_ZIP_ZLIB = 1, RF_ZIP_LZMA = 2, RF_ZIP_OLD = 3, RF_ZIP_LZ4 = 4, RF_ZIP_ZSTD = 5 };
 

@@ -69,21 +69,24 @@ static rf_status unxz(const uint8_t *src, size_t n, uint8_t *dst, size_t m, rf_e
     return RF_OK;
 }
 
-static rf_status unlz4(const uint8_t *src, size_t n, uint8_t *dst, size_t m, rf_error *err)
+/* An LZ4 block of m bytes, of which the first `need` are decoded (LZ4 stops there). */
+static rf_status unlz4(const uint8_t *src, size_t n, uint8_t *dst, size_t m, size_t need, rf_error *err)
 {
     RF_CHECK(n >= 8, err, RF_ERR_FORMAT, "lz4 block too short for its checksum");
     uint64_t want = load_be64(src);
     RF_CHECK(XXH64(src + 8, n - 8, 0) == want, err, RF_ERR_CHECKSUM,
              "lz4 block checksum (XXH64) does not match");
     RF_CHECK(n - 8 <= INT32_MAX && m <= INT32_MAX, err, RF_ERR_FORMAT, "lz4 block too large");
-    int r = LZ4_decompress_safe((const char *)src + 8, (char *)dst, (int)(n - 8), (int)m);
-    RF_CHECK(r >= 0 && (size_t)r == m, err, RF_ERR_FORMAT, "lz4 block does not decode to %zu bytes", m);
+    int r = need < m ? LZ4_decompress_safe_partial((const char *)src + 8, (char *)dst, (int)(n - 8), (int)need, (int)m)
+                     : LZ4_decompress_safe((const char *)src + 8, (char *)dst, (int)(n - 8), (int)m);
+    RF_CHECK(r >= 0 && (size_t)r == need, err, RF_ERR_FORMAT, "lz4 block does not decode to %zu bytes", m);
     return RF_OK;
 }
 
-/* Decodes one block body of algorithm alg (zlib-wrapped if zlib_header) into exactly m bytes. */
+/* Decodes one block body of algorithm alg (zlib-wrapped if zlib_header) into m bytes, at
+ * least the first `need` of them (only LZ4 stops early; the others decode all m). */
 static rf_status unzip_block(rf_codec *c, int alg, const uint8_t *src, size_t n, uint8_t *dst, size_t m,
-                             rf_error *err)
+                             size_t need, rf_error *err)
 {
     enum libdeflate_result r;
     size_t got = 0;
@@ -101,7 +104,7 @@ static rf_status unzip_block(rf_codec *c, int alg, const uint8_t *src, size_t n,
     case RF_ZIP_LZMA:
         return unxz(src, n, dst, m, err);
     case RF_ZIP_LZ4:
-        return unlz4(src, n, dst, m, err);
+        return unlz4(src, n, dst, m, need, err);
     default: {
         size_t z = ZSTD_decompressDCtx(c->zstd, dst, m, src, n);
         RF_CHECK(!ZSTD_isError(z) && z == m, err, RF_ERR_FORMAT, "zstd block does not decode to %zu bytes: %s",
@@ -114,8 +117,15 @@ static rf_status unzip_block(rf_codec *c, int alg, const uint8_t *src, size_t n,
 rf_status rf_unzip(rf_codec *c, const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                    rf_error *err)
 {
+    return rf_unzip_prefix(c, src, srclen, dst, dstlen, dstlen, err);
+}
+
+rf_status rf_unzip_prefix(rf_codec *c, const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
+                          size_t need, rf_error *err)
+{
     size_t in = 0, out = 0;
-    while (out < dstlen) {
+    need = need < dstlen ? need : dstlen;
+    while (out < need) {
         const uint8_t *h = src + in;
         int alg = rf_zip_block_algorithm(h, srclen - in);
         RF_CHECK(alg >= 0, err, RF_ERR_FORMAT,
@@ -126,7 +136,8 @@ rf_status rf_unzip(rf_codec *c, const uint8_t *src, size_t srclen, uint8_t *dst,
                  "compressed block at byte %zu claims %zu bytes, only %zu remain", in, csize, srclen - in - 9);
         RF_CHECK(usize > 0 && usize <= dstlen - out, err, RF_ERR_FORMAT,
                  "compressed block at byte %zu claims %zu output bytes, %zu expected", in, usize, dstlen - out);
-        if (unzip_block(c, alg, h + 9, csize, dst + out, usize, err) != RF_OK)
+        size_t part = need - out < usize ? need - out : usize;
+        if (unzip_block(c, alg, h + 9, csize, dst + out, usize, part, err) != RF_OK)
             return rf_wrap(err, err ? err->code : RF_ERR_FORMAT, "block at byte %zu: ", in);
         in += 9 + csize;
         out += usize;

@@ -102,6 +102,18 @@ typedef struct tt_basket {
     int64_t nentries;
 } tt_basket;
 
+/* Item counts of a counter column over table entries [first, last), for T[n] baskets:
+ * off[i] = the items of entries first .. first+i-1 (ttree_read.c). The branches of one
+ * collection (Jet_pt, Jet_eta, ...) share them. */
+typedef struct tt_counts {
+    int used;
+    long col;
+    int64_t first, last;
+    int64_t *off;
+    size_t cap;            /* bytes */
+} tt_counts;
+#define TT_COUNT_SLOTS 8
+
 typedef struct tt_table {
     tt_tree tree;
     tt_column *cols;
@@ -110,6 +122,9 @@ typedef struct tt_table {
     size_t scratch_cap;
     uint8_t *unpacked;     /* a decompressed basket read whole, not cached */
     size_t unpacked_cap;
+    tt_counts counts[TT_COUNT_SLOTS]; /* recent counter ranges, reused round robin */
+    unsigned counts_next;
+    rf_column_data cnt;    /* a counter's values, read into counts[] */
 } tt_table;
 
 /* Builds t->columns (rf_column_info) and the tt_column plans; in ttree_columns.c. */

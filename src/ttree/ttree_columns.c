@@ -483,6 +483,9 @@ void tt_close(rf_table *t)
     free(tt->cache);
     free(tt->scratch);
     free(tt->unpacked);
+    for (int i = 0; i < TT_COUNT_SLOTS; i++)
+        free(tt->counts[i].off);
+    rf_column_data_free(&tt->cnt);
     free(t->columns);
     free(t->clusters);
     free(t->name);

@@ -163,36 +163,73 @@ static rf_status load_stored(rf_table *t, tt_table *tt, tt_basket *bk, const tt_
     return set_offsets(bk, (const int32_t *)(bk->data + bk->len + 4), 1, bi.nevbuf, bi.keylen, err);
 }
 
+/* The running item counts of counter column `counter` over table entries [a, b) (see
+ * tt_counts), from the recent ones or read now. Counts must lie in [0, 2^32). */
+static rf_status counter_offsets(rf_table *t, tt_table *tt, long counter, int64_t a, int64_t b, const int64_t **out,
+                                 rf_error *err)
+{
+    for (int i = 0; i < TT_COUNT_SLOTS; i++) {
+        const tt_counts *c = &tt->counts[i];
+        if (c->used && c->col == counter && c->first == a && c->last == b) {
+            *out = c->off;
+            return RF_OK;
+        }
+    }
+    tt_counts *slot = &tt->counts[tt->counts_next++ % TT_COUNT_SLOTS];
+    slot->used = 0;
+    rf_column_data *cd = &tt->cnt;
+    cd->dtype = t->columns[counter].dtype;
+    RF_TRY(tt_read(t, (size_t)counter, a, b, cd, err));
+    int64_t n = b - a, acc = 0;
+    void *q = slot->off;
+    RF_TRY(rf_grow(&q, &slot->cap, ((uint64_t)n + 1) * sizeof(int64_t), RF_MAX_OBJECT, "counter offsets", err));
+    int64_t *o = slot->off = q;
+    uint64_t bad = 0;
+    o[0] = 0;
+#define RUNNING_SUM(T)                                    \
+    for (int64_t i = 0; i < n; i++) {                     \
+        int64_t c = (int64_t)((const T *)cd->values)[i];  \
+        bad |= (uint64_t)c >> 32;                         \
+        o[i + 1] = acc += c & 0xffffffff;                 \
+    }                                                     \
+    break;
+    switch (cd->dtype) {
+    case RF_INT8: RUNNING_SUM(int8_t)
+    case RF_UINT8: RUNNING_SUM(uint8_t)
+    case RF_INT16: RUNNING_SUM(int16_t)
+    case RF_UINT16: RUNNING_SUM(uint16_t)
+    case RF_INT32: RUNNING_SUM(int32_t)
+    case RF_UINT32: RUNNING_SUM(uint32_t)
+    case RF_INT64: RUNNING_SUM(int64_t)
+    case RF_UINT64: RUNNING_SUM(uint64_t)
+    default:
+        return rf_fail(err, RF_ERR_FORMAT, "counter branch '%s' is not an integer", tt->cols[counter].branch->name);
+    }
+#undef RUNNING_SUM
+    RF_CHECK(!bad, err, RF_ERR_FORMAT, "counter branch '%s' has a negative or huge value between entries %lld and %lld",
+             tt->cols[counter].branch->name, (long long)a, (long long)b);
+    slot->used = 1, slot->col = counter, slot->first = a, slot->last = b;
+    *out = o;
+    return RF_OK;
+}
+
 /* Builds entry offsets from the counter column for a basket written without them. */
 static rf_status offsets_from_counter(rf_table *t, tt_column *tc, tt_basket *bk, const tt_basket_ref *ref,
                                       rf_error *err)
 {
+    tt_table *tt = t->impl;
+    int64_t base = tc->branch->first_entry, esize = (int64_t)tc->count * (int64_t)rf_dtype_size(tc->src);
     RF_CHECK(tc->counter >= 0, err, RF_ERR_FORMAT, "basket has no entry offsets and no counter branch is known");
-    rf_column_data cnt;
-    rf_column_data_init(&cnt);
-    cnt.dtype = t->columns[tc->counter].dtype;
-    rf_status s = tt_read(t, (size_t)tc->counter, ref->first, ref->last, &cnt, err);
-    if (s == RF_OK)
-        s = grow_offsets(bk, (size_t)bk->nentries + 1, err);
-    int64_t pos = 0, esize = (int64_t)tc->count * (int64_t)rf_dtype_size(tc->src);
-    for (int64_t i = 0; s == RF_OK && i < bk->nentries; i++) {
-        int64_t c;
-        switch (rf_dtype_size(cnt.dtype)) {
-        case 1: c = ((const int8_t *)cnt.values)[i]; break;
-        case 2: c = ((const int16_t *)cnt.values)[i]; break;
-        case 4: c = ((const int32_t *)cnt.values)[i]; break;
-        default: c = ((const int64_t *)cnt.values)[i]; break;
-        }
+    const int64_t *co;
+    RF_TRY(counter_offsets(t, tt, tc->counter, ref->first - base, ref->last - base, &co, err));
+    RF_TRY(grow_offsets(bk, (size_t)bk->nentries + 1, err));
+    for (int64_t i = 0; i <= bk->nentries; i++) {
+        int64_t pos = co[i] <= (int64_t)bk->len / esize ? i * tc->header + co[i] * esize : INT64_MAX;
+        RF_CHECK(pos <= (int64_t)bk->len, err, RF_ERR_FORMAT, "counter values overrun the basket (%zu bytes) at entry %lld",
+                 bk->len, (long long)(ref->first + i));
         bk->offsets[i] = (int32_t)pos;
-        pos += tc->header + c * esize;
-        if (c < 0 || pos > (int64_t)bk->len)
-            s = rf_fail(err, RF_ERR_FORMAT, "counter value %lld at entry %lld overruns the basket (%zu bytes)",
-                        (long long)c, (long long)(ref->first + i), bk->len);
     }
-    if (s == RF_OK)
-        bk->offsets[bk->nentries] = (int32_t)pos;
-    rf_column_data_free(&cnt);
-    return s;
+    return RF_OK;
 }
 
 static rf_status load_basket(rf_table *t, size_t col, size_t k, rf_error *err)
@@ -475,9 +512,40 @@ RF_VECTOR_CLONES __attribute__((noinline)) static int64_t item_offsets_pow2(cons
     return bad;
 }
 
-/* Whole T[n] baskets with an offset array: item counts straight from the big-endian offsets
- * and values converted from the (viewed or decompressed) payload, nothing cached or copied.
- * Returns 0 when the basket needs the general path (no offsets: the counter decides). */
+/* A whole compressed T[n] basket whose counter is known: the item offsets are the counter's
+ * running sums (as ROOT reads these arrays), which must add up to the basket's entry data,
+ * so only that data is decompressed (an LZ4 block stops before the entry-offset array).
+ * co = the counter offsets of the basket's entries. Returns 0 when the counts do not fit
+ * the basket: its entry offsets decide then. */
+static int jagged_by_counter(rf_table *t, const tt_column *tc, const basket_info *bi, const int64_t *co,
+                             rf_column_data *out, int64_t *n0, rf_status *s, rf_error *err)
+{
+    tt_table *tt = t->impl;
+    int64_t n = bi->nevbuf, len = bi->last - bi->keylen, esize = (int64_t)rf_dtype_size(tc->src) * tc->count;
+    if (co[n] > len / esize || co[n] * esize != len)
+        return 0;
+    if ((*s = grow_bytes(&tt->unpacked, &tt->unpacked_cap, (size_t)bi->objlen + 1, err)) != RF_OK ||
+        (*s = rf_unzip_prefix(t->file->codec, bi->raw + bi->keylen, (size_t)(bi->nbytes - bi->keylen), tt->unpacked,
+                              (size_t)bi->objlen, (size_t)len, err)) != RF_OK)
+        return 1;
+    int64_t items = co[n] * tc->count;
+    if ((*s = rf_coldata_reserve_offsets(out, 0, *n0 + n, err)) != RF_OK ||
+        (*s = rf_coldata_reserve_values(out, out->nvalues + items, err)) != RF_OK)
+        return 1;
+    int64_t *restrict off = out->offsets[0] + *n0, acc = off[0];
+    for (int64_t e = 1; e <= n; e++)
+        off[e] = acc + co[e];
+    size_t vs = rf_dtype_size(out->dtype);
+    convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs, tt->unpacked, items);
+    out->nvalues += items;
+    *n0 += n;
+    return 1;
+}
+
+/* Whole T[n] baskets: by the counter when it is known and the entries have no header, else
+ * item counts straight from the big-endian entry offsets; values converted from the (viewed
+ * or decompressed) payload, nothing cached or copied. Returns 0 when the basket needs the
+ * general path (no offsets and no usable counter, or a generated offset map). */
 static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *out, int64_t *n0, rf_status *s,
                              rf_error *err)
 {
@@ -490,8 +558,23 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
     const uint8_t *data;
     if ((*s = fetch_basket(t, tt, ref, &bi, err)) != RF_OK)
         return 1;
+    if (bi.gen_offsets)
+        return 0;
+    /* Only LZ4 decoding can stop before the entry-offset array, so only there do the counts
+     * save work (stored baskets are viewed; zlib, zstd and lzma decode whole blocks). */
+    int64_t base = tc->branch->first_entry;
+    const int64_t *co;
+    if (tc->counter >= 0 && tc->header == 0 && !basket_stored_raw(&bi) &&
+        rf_zip_block_algorithm(bi.raw + bi.keylen, (size_t)(bi.nbytes - bi.keylen)) == RF_ZIP_LZ4 &&
+        counter_offsets(t, tt, tc->counter, ref->first - base, ref->last - base, &co, err) == RF_OK) {
+        /* reading the counter may have moved the source's window: fetch the basket again */
+        if ((*s = fetch_basket(t, tt, ref, &bi, err)) != RF_OK)
+            return 1;
+        if (jagged_by_counter(t, tc, &bi, co, out, n0, s, err))
+            return 1;
+    }
     int64_t n = bi.nevbuf, len = bi.last - bi.keylen;
-    if (bi.gen_offsets || (uint64_t)bi.objlen < (uint64_t)len + 4 + 4 * (uint64_t)(n + 1))
+    if ((uint64_t)bi.objlen < (uint64_t)len + 4 + 4 * (uint64_t)(n + 1))
         return 0;
     if ((*s = basket_payload(t, &bi, &tt->unpacked, &tt->unpacked_cap, &data, err)) != RF_OK)
         return 1;
