@@ -2,7 +2,8 @@
  * round-trips (rf_zip -> rf_unzip), the old CS blocks (raw deflate, no file in the corpus has
  * them) decode, objects over 16 MiB span several blocks in every algorithm, and corrupt
  * blocks fail with a message instead of crashing: truncated, bad magic, wrong sizes, an LZ4
- * checksum flip (RF_ERR_CHECKSUM), trailing garbage sizes. rf_xxh3 (the vectorised XXH3 of
+ * checksum flip (RF_ERR_CHECKSUM), trailing garbage sizes. Prefix decoding (rf_unzip_prefix)
+ * gives the same first bytes in every algorithm. rf_xxh3 (the vectorised XXH3 of
  * RNTuple checksums) gives libxxhash's values for every length class. */
 #include <libdeflate.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ static uint8_t *make_data(size_t n)
 
 static void round_trip(rf_codec *c, int setting, size_t n)
 {
-    uint8_t *src = make_data(n), *out = malloc(n);
+    uint8_t *src = make_data(n), *out = malloc(n + 1);
     size_t cap = n + n / 8 + 1024, len = 0;
     uint8_t *z = malloc(cap);
     rf_error err = {0};
@@ -45,6 +46,22 @@ static void round_trip(rf_codec *c, int setting, size_t n)
         memset(out, 0xAA, n);
         s = rf_unzip(c, z, len, out, n, &err);
         CHECK(s == RF_OK && !memcmp(src, out, n), "rf_unzip setting %d of %zu bytes: %s", setting, n, err.msg);
+        /* prefixes: inside the first block, at its end, inside a later block */
+        const size_t needs[] = {1, n / 3, n < 0xFFFFFF ? n - 1 : 0xFFFFFF, n < 0xFFFFFF ? n : 0xFFFFFF + 7};
+        for (size_t k = 0; k < 4; k++) {
+            memset(out, 0xAA, n);
+            s = rf_unzip_prefix(c, z, len, out, n, needs[k], &err);
+            CHECK(s == RF_OK && !memcmp(src, out, needs[k]), "rf_unzip_prefix setting %d, %zu of %zu bytes: %s",
+                  setting, needs[k], n, err.msg);
+        }
+        /* a prefix still checks what it decodes: the block's output is cut short */
+        if (n < 0xFFFFFF) {
+            uint8_t h6 = z[6];
+            z[6] = (uint8_t)(z[6] + 1); /* uncompressed size of the block + 1 */
+            CHECK(rf_unzip_prefix(c, z, len, out, n + 1, n + 1, &err) != RF_OK, "setting %d: short block accepted",
+                  setting);
+            z[6] = h6;
+        }
     }
     free(src);
     free(out);
