@@ -12,7 +12,7 @@ echo "== TTree read, one thread (bench_ttree)"
   "$D/uproot-HZZ-lzma.root" events "$D/uproot-HZZ-zstd.root" events "$D/uproot-HZZ-uncompressed.root" events
 for b in build/bench/*/bench_*; do
   case "$b" in */bench_ttree) continue ;; esac
-  [ -x "$b" ] || continue
+  [ -f "$b" ] && [ -x "$b" ] || continue
   echo "== $(basename "$b")"
   "$b" || true
 done

@@ -1,7 +1,8 @@
 /* ttree_read.c - reading entries [a, b) of one TTree column: locate the baskets, read and
  * decompress each once (the last one stays cached for the next range), recover entry
- * boundaries (offset array, or the counter branch when a basket was written without one),
- * and convert big-endian values into the caller's buffers. */
+ * boundaries (offset array, or the counter branch when a basket was written without one, or
+ * when counting saves decoding the offset array), and convert big-endian values into the
+ * caller's buffers. */
 #include <stdlib.h>
 #include <string.h>
 
