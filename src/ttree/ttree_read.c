@@ -259,7 +259,7 @@ static rf_status load_basket(rf_table *t, size_t col, size_t k, rf_error *err)
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 /* Hot loops get AVX-512 and AVX2 clones chosen at load time (the baseline x86-64 has no byte
- * shuffle, so byte swaps would not vectorise; AVX-512 halves the item-offset loop again). */
+ * shuffle, so byte swaps would not vectorise; AVX-512 takes a third off the item-offset loop). */
 #define RF_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
 #define RF_VECTOR_CLONES
