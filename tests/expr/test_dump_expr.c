@@ -69,17 +69,16 @@ static void run_checks(rf_table *t)
 
 int main(void)
 {
-    const char *shared = getenv("ROOTFEED_SHARED");
-    const char *req = getenv("ROOTFEED_REQUIRE_DATA");
-    int require = req && !strcmp(req, "1");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/data/external/uproot-HZZ.root", shared ? shared : "../shared");
+    char dir[2048], path[4096];
+    if (!check_data(dir, sizeof dir, "uproot-HZZ.root"))
+        return check_failed ? check_summary() : 77;
+    snprintf(path, sizeof path, "%s/uproot-HZZ.root", dir);
     rf_file *f;
     rf_table *t;
     rf_error err = {0};
     if (rf_file_open(path, &f, &err)) {
-        printf("%s: %s\n0 passed, %d failed\n", require ? "error" : "skip", err.msg, require);
-        return require ? 1 : 77;
+        CHECK(0, "%s", err.msg);
+        return check_summary();
     }
     if (rf_table_open(f, "events", &t, &err) == RF_OK) {
         run_checks(t);

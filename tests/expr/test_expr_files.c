@@ -413,20 +413,9 @@ static void test_nano(const char *dir)
 
 int main(void)
 {
-    const char *shared = getenv("ROOTFEED_SHARED");
-    const char *req = getenv("ROOTFEED_REQUIRE_DATA");
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/data/external", shared ? shared : "../shared");
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/uproot-HZZ.root", dir);
-    FILE *fp = fopen(probe, "rb");
-    if (!fp) {
-        int require = req && !strcmp(req, "1");
-        printf("%s: %s not found (set ROOTFEED_SHARED)\n", require ? "error" : "skip", probe);
-        printf("0 passed, %d failed\n", require);
-        return require ? 1 : 77;
-    }
-    fclose(fp);
+    char dir[2048];
+    if (!check_data(dir, sizeof dir, "uproot-HZZ.root"))
+        return check_failed ? check_summary() : 77;
     test_hzz(dir);
     test_nano(dir);
     return check_summary();

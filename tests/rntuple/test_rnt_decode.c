@@ -201,18 +201,8 @@ int main(void)
 {
     test_transforms();
     test_stream_copy();
-    const char *shared = getenv("ROOTFEED_SHARED"), *req = getenv("ROOTFEED_REQUIRE_DATA");
-    char dir[1024], probe[2048];
-    snprintf(dir, sizeof dir, "%s/data/external", shared ? shared : "../shared");
-    snprintf(probe, sizeof probe, "%s/test_int_multicluster_rntuple_v1-0-0-0.root", dir);
-    FILE *pf = fopen(probe, "rb");
-    if (pf) {
-        fclose(pf);
+    char dir[2048];
+    if (check_data(dir, sizeof dir, "test_int_multicluster_rntuple_v1-0-0-0.root"))
         test_shared_pages(dir);
-    } else if (req && !strcmp(req, "1")) {
-        printf("error: RNTuple test data not found under %s\n", dir);
-        check_failed++;
-    } else
-        printf("skip: shared-page test (RNTuple test data not found under %s)\n", dir);
     return check_summary();
 }

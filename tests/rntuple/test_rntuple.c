@@ -264,18 +264,8 @@ static void test_truncated(void)
 
 int main(void)
 {
-    const char *shared = getenv("ROOTFEED_SHARED"), *req = getenv("ROOTFEED_REQUIRE_DATA");
-    snprintf(dir, sizeof dir, "%s/data/external", shared ? shared : "../shared");
-    char probe[2048];
-    snprintf(probe, sizeof probe, "%s/test_int_float_rntuple_v1-0-0-0.root", dir);
-    FILE *pf = fopen(probe, "rb");
-    if (!pf) {
-        int require = req && !strcmp(req, "1");
-        printf("%s: RNTuple test data not found under %s\n", require ? "error" : "skip", dir);
-        printf("0 passed, %d failed\n", require);
-        return require;
-    }
-    fclose(pf);
+    if (!check_data(dir, sizeof dir, "test_int_float_rntuple_v1-0-0-0.root"))
+        return check_summary();
     test_checksums();
     test_ranges();
     test_extension();
