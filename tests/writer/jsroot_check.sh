@@ -3,11 +3,7 @@
 # codec and has JSROOT (tests/js/node_modules/jsroot) read each file back value by value.
 # Skips (exit 77) when node or JSROOT is missing, unless ROOTFEED_REQUIRE_DATA=1.
 ws=$1; js=$2
-if ! command -v node >/dev/null 2>&1 || [ ! -d "$js/node_modules/jsroot" ]; then
-    echo "SKIP: node or JSROOT missing (run scripts/setup.sh: npm install --ignore-scripts jsroot in tests/js)"
-    [ "$ROOTFEED_REQUIRE_DATA" = 1 ] && { echo "0 passed, 1 failed"; exit 1; }
-    exit 77
-fi
+. "$(dirname "$0")/../js/need_jsroot.sh"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 pass=0; fail=0
