@@ -74,12 +74,8 @@ static void collect(rf_table *t, pages *ps)
     for (size_t c = 0; c < t->ncolumns; c++) {
         if (t->columns[c].unsupported)
             continue;
-        const rnt_plan *p = &im->plans[c];
         uint32_t fields[RF_MAX_LEVELS + 1];
-        int nf = 0;
-        for (int l = 0; l < p->nlevels; l++)
-            fields[nf++] = p->level_field[l];
-        fields[nf++] = p->value_field;
+        int nf = rnt_plan_fields(&im->plans[c], fields);
         for (int i = 0; i < nf; i++) {
             const rnt_field *fd = &d->fields[fields[i]];
             for (uint32_t r = 0; r < fd->nrepr; r++)

@@ -213,6 +213,8 @@ rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_colu
 /* Marks the pages whose stored bytes (offset, size, elements) another page also points at:
  * they are decoded once into the column's page cache and copied from there. */
 rf_status rnt_mark_shared(rnt_desc *d, rf_error *err);
+/* The fields a plan reads, collection levels first, then the value field; returns how many. */
+int rnt_plan_fields(const rnt_plan *p, uint32_t fields[RF_MAX_LEVELS + 1]);
 /* Sizes on disk of the primary columns behind a plan, for rf_column_info. */
 void rnt_plan_sizes(const rnt_desc *d, const rnt_plan *p, rf_column_info *ci);
 

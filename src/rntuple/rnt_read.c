@@ -430,14 +430,20 @@ rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_colu
     return RF_OK;
 }
 
-/* Adds up the stored pages of every column a plan reads (all representations). */
-void rnt_plan_sizes(const rnt_desc *d, const rnt_plan *p, rf_column_info *ci)
+int rnt_plan_fields(const rnt_plan *p, uint32_t fields[RF_MAX_LEVELS + 1])
 {
-    uint32_t fields[RF_MAX_LEVELS + 1];
     int nf = 0;
     for (int l = 0; l < p->nlevels; l++)
         fields[nf++] = p->level_field[l];
     fields[nf++] = p->value_field;
+    return nf;
+}
+
+/* Adds up the stored pages of every column a plan reads (all representations). */
+void rnt_plan_sizes(const rnt_desc *d, const rnt_plan *p, rf_column_info *ci)
+{
+    uint32_t fields[RF_MAX_LEVELS + 1];
+    int nf = rnt_plan_fields(p, fields);
     for (int i = 0; i < nf; i++) {
         const rnt_field *fd = &d->fields[fields[i]];
         uint32_t per = fd->nrepr ? fd->ncols / fd->nrepr : 0;
