@@ -28,6 +28,10 @@ rf_status rf_unzip(rf_codec *c, const uint8_t *src, size_t srclen, uint8_t *dst,
 rf_status rf_unzip_prefix(rf_codec *c, const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                           size_t need, rf_error *err);
 
+/* Whether rf_unzip_prefix can stop inside the first block of src (only LZ4 decodes part of
+ * a block), i.e. whether asking for a prefix of a one-block object saves work. */
+int rf_unzip_stops_early(const uint8_t *src, size_t srclen);
+
 /* Algorithms, numbered as in ROOT's compression settings (setting = 100*alg + level). */
 enum { RF_ZIP_NONE = 0, RF_ZIP_ZLIB = 1, RF_ZIP_LZMA = 2, RF_ZIP_OLD = 3, RF_ZIP_LZ4 = 4, RF_ZIP_ZSTD = 5 };
 

@@ -114,6 +114,11 @@ static rf_status unzip_block(rf_codec *c, int alg, const uint8_t *src, size_t n,
     }
 }
 
+int rf_unzip_stops_early(const uint8_t *src, size_t srclen)
+{
+    return rf_zip_block_algorithm(src, srclen) == RF_ZIP_LZ4;
+}
+
 rf_status rf_unzip(rf_codec *c, const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                    rf_error *err)
 {

@@ -561,12 +561,12 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
         return 1;
     if (bi.gen_offsets)
         return 0;
-    /* Only LZ4 decoding can stop before the entry-offset array, so only there do the counts
-     * save work (stored baskets are viewed; zlib, zstd and lzma decode whole blocks). */
+    /* The counts save work only where decompression can stop before the entry-offset array
+     * (LZ4; stored baskets are viewed, other codecs decode whole blocks). */
     int64_t base = tc->branch->first_entry;
     const int64_t *co;
     if (tc->counter >= 0 && tc->header == 0 && !basket_stored_raw(&bi) &&
-        rf_zip_block_algorithm(bi.raw + bi.keylen, (size_t)(bi.nbytes - bi.keylen)) == RF_ZIP_LZ4 &&
+        rf_unzip_stops_early(bi.raw + bi.keylen, (size_t)(bi.nbytes - bi.keylen)) &&
         counter_offsets(t, tt, tc->counter, ref->first - base, ref->last - base, &co, err) == RF_OK) {
         /* reading the counter may have moved the source's window: fetch the basket again */
         if ((*s = fetch_basket(t, tt, ref, &bi, err)) != RF_OK)
