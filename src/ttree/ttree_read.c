@@ -164,18 +164,25 @@ static rf_status load_stored(rf_table *t, tt_table *tt, tt_basket *bk, const tt_
     return set_offsets(bk, (const int32_t *)(bk->data + bk->len + 4), 1, bi.nevbuf, bi.keylen, err);
 }
 
-/* The running item counts of counter column `counter` over table entries [a, b) (see
- * tt_counts), from the recent ones or read now. Counts must lie in [0, 2^32). */
-static rf_status counter_offsets(rf_table *t, tt_table *tt, long counter, int64_t a, int64_t b, const int64_t **out,
-                                 rf_error *err)
+/* The cached running item counts of counter column `counter` over table entries [a, b)
+ * (see tt_counts), or NULL. */
+static const int64_t *counts_cached(const tt_table *tt, long counter, int64_t a, int64_t b)
 {
     for (int i = 0; i < TT_COUNT_SLOTS; i++) {
         const tt_counts *c = &tt->counts[i];
-        if (c->used && c->col == counter && c->first == a && c->last == b) {
-            *out = c->off;
-            return RF_OK;
-        }
+        if (c->used && c->col == counter && c->first == a && c->last == b)
+            return c->off;
     }
+    return NULL;
+}
+
+/* The running item counts of counter column `counter` over table entries [a, b), cached
+ * or read now. Counts must lie in [0, 2^32). */
+static rf_status counter_offsets(rf_table *t, tt_table *tt, long counter, int64_t a, int64_t b, const int64_t **out,
+                                 rf_error *err)
+{
+    if ((*out = counts_cached(tt, counter, a, b)))
+        return RF_OK;
     tt_counts *slot = &tt->counts[tt->counts_next++ % TT_COUNT_SLOTS];
     slot->used = 0;
     rf_column_data *cd = &tt->cnt;
@@ -563,15 +570,17 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
         return 0;
     /* The counts save work only where decompression can stop before the entry-offset array
      * (LZ4; stored baskets are viewed, other codecs decode whole blocks). */
-    int64_t base = tc->branch->first_entry;
-    const int64_t *co;
     if (tc->counter >= 0 && tc->header == 0 && !basket_stored_raw(&bi) &&
-        rf_unzip_stops_early(bi.raw + bi.keylen, (size_t)(bi.nbytes - bi.keylen)) &&
-        counter_offsets(t, tt, tc->counter, ref->first - base, ref->last - base, &co, err) == RF_OK) {
-        /* reading the counter may have moved the source's window: fetch the basket again */
-        if ((*s = fetch_basket(t, tt, ref, &bi, err)) != RF_OK)
-            return 1;
-        if (jagged_by_counter(t, tc, &bi, co, out, n0, s, err))
+        rf_unzip_stops_early(bi.raw + bi.keylen, (size_t)(bi.nbytes - bi.keylen))) {
+        int64_t a = ref->first - tc->branch->first_entry, b = ref->last - tc->branch->first_entry;
+        const int64_t *co = counts_cached(tt, tc->counter, a, b);
+        if (!co) { /* reading the counter may move the source's window: fetch the basket again */
+            if (counter_offsets(t, tt, tc->counter, a, b, &co, err) != RF_OK)
+                co = NULL; /* the entry offsets decide */
+            if ((*s = fetch_basket(t, tt, ref, &bi, err)) != RF_OK)
+                return 1;
+        }
+        if (co && jagged_by_counter(t, tc, &bi, co, out, n0, s, err))
             return 1;
     }
     int64_t n = bi.nevbuf, len = bi.last - bi.keylen;
