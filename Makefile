@@ -1,6 +1,8 @@
 # rootfeed - convenience targets over Meson. `make` builds, `make test` is the full check
 # (setup, suite, suite again under ASan+UBSan), `make run` is the main job on a sample file.
 BUILD ?= build
+VENV := $(CURDIR)/.venv/bin
+MESON ?= $(if $(wildcard $(VENV)/meson),$(VENV)/meson,meson)
 ASAN ?= build-asan
 SHARED ?= $(abspath ../shared)
 SAMPLE ?= $(SHARED)/data/external/uproot-HZZ.root
@@ -11,7 +13,7 @@ all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD)
+	$(MESON) setup $(BUILD)
 
 setup:
 	bash scripts/setup.sh
@@ -19,7 +21,7 @@ setup:
 test: setup
 	bash scripts/test.sh
 
-run: all
+run: setup all
 	$(BUILD)/rootfeed ls $(SAMPLE)
 	$(BUILD)/rootfeed show $(SAMPLE) events
 	$(BUILD)/rootfeed dump $(SAMPLE) events --columns NMuon,Muon_Px --entries 0:3 --json

@@ -8,7 +8,8 @@
 const char *rf_status_name(rf_status s)
 {
     static const char *const names[] = {"ok", "I/O error", "format error", "checksum error",
-                                        "not found", "unsupported", "bad argument", "out of memory"};
+                                        "not found", "unsupported", "bad argument", "out of memory",
+                                        "no such file"};
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown error";
 }
 

@@ -64,7 +64,8 @@ rf_status rf_source_open_local(const char *path, rf_source **out, rf_error *err)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    RF_CHECK(fd >= 0, err, RF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    RF_CHECK(fd >= 0, err, errno == ENOENT || errno == ENOTDIR ? RF_ERR_NO_FILE : RF_ERR_IO,
+             "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);

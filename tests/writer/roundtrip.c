@@ -96,7 +96,7 @@ static void verify(const char *path, const sample_col *cols, int nc, int64_t n, 
         int64_t ranges[2][2] = {{0, n}, {a, b}};
         for (int r = 0; r < 2; r++) {
             rf_status s = rf_table_read(t, (size_t)k, ranges[r][0], ranges[r][1], &got, &err);
-            sample_fill(&cols[c], seed, c, ranges[r][0], ranges[r][1] - ranges[r][0], 0, &want);
+            sample_fill(&cols[c], seed, c, ranges[r][0], ranges[r][1] - ranges[r][0], &want);
             CHECK(s == RF_OK && same_values(&got, &want, rf_dtype_size(cols[c].def.dtype)),
                   "%s: column %s (%s %s) entries [%lld, %lld): %s", what, cols[c].def.name,
                   rf_kind_name(cols[c].def.kind), rf_dtype_name(cols[c].def.dtype), (long long)ranges[r][0],
@@ -129,7 +129,7 @@ static int write_file(const char *path, const sample_col *cols, int nc, int64_t 
         *rng = sample_hash(*rng);
         int64_t m = 1 + (int64_t)(*rng % (uint64_t)(n - e < 3000 ? n - e : 3000));
         for (int c = 0; c < nc; c++)
-            sample_fill(&cols[c], seed, c, e, m, 0, &d[c]);
+            sample_fill(&cols[c], seed, c, e, m, &d[c]);
         ok = rf_writer_append(w, d, (size_t)nc, &err) == RF_OK;
         e += m;
     }

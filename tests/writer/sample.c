@@ -26,7 +26,7 @@ int sample_count(const sample_col *c, uint64_t seed, int col, int64_t e)
                  (uint64_t)(c->max_items + 1));
 }
 
-void sample_value(rf_dtype d, uint64_t seed, int col, int64_t e, int64_t k, int safe53, void *dst)
+void sample_value(rf_dtype d, uint64_t seed, int col, int64_t e, int64_t k, void *dst)
 {
     uint64_t h = sample_hash(seed ^ sample_hash((uint64_t)col << 40 ^ (uint64_t)e << 8 ^ (uint64_t)k));
     switch (d) {
@@ -34,12 +34,7 @@ void sample_value(rf_dtype d, uint64_t seed, int col, int64_t e, int64_t k, int 
     case RF_INT8: case RF_UINT8: *(uint8_t *)dst = (uint8_t)h; break;
     case RF_INT16: case RF_UINT16: { uint16_t v = (uint16_t)h; memcpy(dst, &v, 2); break; }
     case RF_INT32: case RF_UINT32: { uint32_t v = (uint32_t)h; memcpy(dst, &v, 4); break; }
-    case RF_INT64: {
-        int64_t v = safe53 ? (int64_t)(h >> 11) : (int64_t)h; /* JSROOT 7.11 misreads most negative int64 */
-        memcpy(dst, &v, 8);
-        break;
-    }
-    case RF_UINT64: { uint64_t v = safe53 ? h >> 11 : h; memcpy(dst, &v, 8); break; }
+    case RF_INT64: case RF_UINT64: memcpy(dst, &h, 8); break;
     case RF_FLOAT32: { float v = (float)((int64_t)(h % 2000000) - 1000000) / 64.0f; memcpy(dst, &v, 4); break; }
     default: { double v = (double)((int64_t)(h >> 12) - ((int64_t)1 << 51)) / 1024.0; memcpy(dst, &v, 8); break; }
     }
@@ -53,7 +48,7 @@ static size_t items_per(const rf_writer_column *c)
     return n;
 }
 
-void sample_fill(const sample_col *c, uint64_t seed, int col, int64_t e0, int64_t n, int safe53,
+void sample_fill(const sample_col *c, uint64_t seed, int col, int64_t e0, int64_t n,
                  rf_column_data *d)
 {
     size_t es = rf_dtype_size(c->def.dtype), per = items_per(&c->def);
@@ -75,6 +70,6 @@ void sample_fill(const sample_col *c, uint64_t seed, int col, int64_t e0, int64_
     for (int64_t e = 0, i = 0; e < n; e++) {
         int64_t m = jag ? (d->offsets[0][e + 1] - d->offsets[0][e]) * (int64_t)per : (int64_t)per;
         for (int64_t k = 0; k < m; k++, i++)
-            sample_value(c->def.dtype, seed, col, e0 + e, k, safe53, p + (size_t)i * es);
+            sample_value(c->def.dtype, seed, col, e0 + e, k, p + (size_t)i * es);
     }
 }

@@ -1,6 +1,6 @@
 /* sample.h - deterministic test tables for the writer tests: a schema covering every dtype
  * and shape, values that are a pure function of (column, entry, position), and helpers that
- * fill rf_column_data batches and write expected values as JSON for the JSROOT checker. */
+ * fill rf_column_data batches and write expected values as JSON for the uproot check. */
 #ifndef RF_TEST_WRITER_SAMPLE_H
 #define RF_TEST_WRITER_SAMPLE_H
 
@@ -26,10 +26,10 @@ static inline uint64_t sample_hash(uint64_t x)
 
 /* Items of entry e of jagged column c. */
 int sample_count(const sample_col *c, uint64_t seed, int col, int64_t e);
-/* Stores value (col, e, k) of dtype d at dst; safe53 keeps 64-bit integers within 2^53. */
-void sample_value(rf_dtype d, uint64_t seed, int col, int64_t e, int64_t k, int safe53, void *dst);
+/* Stores value (col, e, k) of dtype d at dst. */
+void sample_value(rf_dtype d, uint64_t seed, int col, int64_t e, int64_t k, void *dst);
 /* Fills d (caller-initialised) with entries [e0, e0+n) of column col. */
-void sample_fill(const sample_col *c, uint64_t seed, int col, int64_t e0, int64_t n, int safe53,
+void sample_fill(const sample_col *c, uint64_t seed, int col, int64_t e0, int64_t n,
                  rf_column_data *d);
 /* The full schema: every dtype flat, fixed arrays, jagged columns. */
 extern const sample_col sample_schema[];

@@ -1,7 +1,7 @@
 /* write_sample.c - writes the sample table (every dtype and shape) with the given format and
- * compression, plus a JSON file of the values every entry must read back as, for the JSROOT
- * checker (jsroot_check.mjs). Usage: write_sample OUT.root OUT.json ttree|rntuple SETTING
- * ENTRIES CLUSTER_ENTRIES [flat]. 64-bit integers stay within 2^53 so JSON carries them. */
+ * compression, plus a JSON file of the values every entry must read back as, for the uproot
+ * check (tests/python/test_writer_uproot.py). Usage: write_sample OUT.root OUT.json ttree|rntuple SETTING
+ * ENTRIES CLUSTER_ENTRIES [flat]. JSON integers are exact in Python (all 64 bits). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     rf_column_data d[64];
     for (int i = 0; i < nc; i++) {
         rf_column_data_init(&d[i]);
-        sample_fill(&sample_schema[cols[i]], 1, cols[i], 0, n, 1, &d[i]);
+        sample_fill(&sample_schema[cols[i]], 1, cols[i], 0, n, &d[i]);
     }
     if (rf_writer_append(w, d, (size_t)nc, &err) != RF_OK || rf_writer_close(w, &err) != RF_OK) {
         fprintf(stderr, "%s\n", err.msg);

@@ -1,0 +1,189 @@
+"""The reading API (rootfeed.open / arrays / iterate / concatenate) against uproot on real
+files, its errors, and its memory: arrays are views of the C library's buffers."""
+import gc
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+import rootfeed
+from rootfeed import _core
+
+
+@pytest.fixture(scope="module")
+def hzz(external):
+    return os.path.join(external, "uproot-HZZ.root")
+
+
+def buffer_of(arr):
+    """The _core.Buffer an array views (its .base chain), or None."""
+    b = arr
+    while b is not None and not isinstance(b, _core.Buffer):
+        b = getattr(b, "base", None)
+    return b
+
+
+def test_open_keys_and_schema(hzz, uproot):
+    with rootfeed.open(hzz) as f, uproot.open(hzz) as u:
+        assert f.keys() == u.keys()
+        assert f.classnames() == u.classnames()
+        t, ut = f["events"], u["events"]
+        assert t.num_entries == ut.num_entries == len(t)
+        assert t.keys() == ut.keys()
+        s = t.schema
+        assert s["NMuon"].dtype == np.int32 and s["NMuon"].kind == "flat"
+        assert s["Muon_Px"].kind == "jagged" and s["Muon_Px"].nlevels == 1
+        assert t.typenames()["Muon_Px"] == "Float_t" or t.typenames()["Muon_Px"]
+    assert f.closed
+
+
+def test_arrays_match_uproot(hzz, uproot):
+    t = rootfeed.open(hzz + ":events")
+    got = t.arrays(["NMuon", "Muon_Px", "MET_px"], entry_start=10, entry_stop=500)
+    with uproot.open(hzz) as u:
+        want = u["events"].arrays(["NMuon", "Muon_Px", "MET_px"], entry_start=10,
+                                  entry_stop=500, library="np")
+    assert np.array_equal(got["NMuon"], want["NMuon"])
+    assert np.array_equal(got["MET_px"], want["MET_px"])
+    r = got["Muon_Px"]
+    assert isinstance(r, rootfeed.Ragged) and len(r) == 490
+    assert all(np.array_equal(r[i], want["Muon_Px"][i]) for i in range(len(r)))
+    assert r.to_list() == [list(x) for x in want["Muon_Px"].tolist()] or \
+        r.to_list() == [x.tolist() for x in want["Muon_Px"]]
+
+
+def test_awkward_is_built_over_the_same_buffers(hzz, awkward):
+    ak = awkward
+    t = rootfeed.open(hzz)["events"]
+    arr = t["Muon_Px"].array(library="ak")
+    layout = arr.layout
+    assert isinstance(layout, ak.contents.ListOffsetArray)
+    off, vals = layout.offsets.data, layout.content.data
+    assert buffer_of(off) is not None and buffer_of(off).address == off.ctypes.data
+    assert buffer_of(vals) is not None and buffer_of(vals).address == vals.ctypes.data
+    np_arr = t["Muon_Px"].array()
+    assert ak.to_list(arr) == np_arr.to_list()
+    rec = t.arrays(["NMuon", "Muon_Px"], entry_stop=7, library="ak")
+    assert rec.fields == ["NMuon", "Muon_Px"] and len(rec) == 7
+
+
+def test_zero_copy_and_valid_after_close(hzz):
+    f = rootfeed.open(hzz)
+    t = f["events"]
+    a = t["NMuon"].array()
+    r = t["Muon_Px"].array()
+    for arr in (a, r.values, r.offsets):
+        b = buffer_of(arr)
+        assert b is not None, "array is not a view of a C buffer"
+        assert b.address == arr.ctypes.data  # the data pointer is the C library's buffer
+    copy_a, copy_v = a.copy(), r.values.copy()
+    f.close()
+    del t, f
+    gc.collect()
+    np.ones(1 << 20)  # reuse freed memory, if any was freed wrongly
+    assert np.array_equal(a, copy_a) and np.array_equal(r.values, copy_v)
+    g = rootfeed.open(hzz)
+    tt = g["events"]
+    g.close()
+    with pytest.raises(ValueError, match="closed file"):
+        tt["NMuon"].array()  # a table of a closed file reads no more
+
+
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_rss_over_many_open_read_close_cycles(hzz):
+    def cycle():
+        with rootfeed.open(hzz) as f:
+            t = f["events"]
+            x = t.arrays(["NMuon", "Muon_Px", "Jet_E"])
+            assert len(x["NMuon"]) == 2421
+    for _ in range(50):
+        cycle()
+    gc.collect()
+    before = rss_bytes()
+    for _ in range(1000):
+        cycle()
+    gc.collect()
+    grown = rss_bytes() - before
+    assert grown < 5 * 2**20, f"RSS grew by {grown / 2**20:.1f} MB over 1000 cycles"
+
+
+def test_cut_aliases_and_expressions(hzz, uproot):
+    t = rootfeed.open(hzz)["events"]
+    got = t.arrays(["NMuon", "Muon_Px", "px0"], cut="NMuon >= 2 && Muon_Px[0] > 0",
+                   aliases={"px0": "Muon_Px[0]"})
+    with uproot.open(hzz) as u:
+        want = u["events"].arrays(["NMuon", "Muon_Px"], library="np")
+    keep = np.array([n >= 2 and px[0] > 0 for n, px in zip(want["NMuon"], want["Muon_Px"])])
+    assert np.array_equal(got["NMuon"], want["NMuon"][keep])
+    assert got["Muon_Px"].to_list() == [x.tolist() for x in want["Muon_Px"][keep]]
+    assert np.array_equal(got["px0"], np.array([x[0] for x in want["Muon_Px"][keep]],
+                                               dtype=np.float32))
+    e = t.arrays("Muon_Px[0] * 2", cut="NMuon >= 1", entry_stop=50)
+    assert e["Muon_Px[0] * 2"].dtype == np.float32
+    # Python-style cuts: & and | between comparisons work, ~/and/or/not name the RDF spelling
+    a = t.arrays(["NMuon"], cut="(NMuon >= 2) & (NJet >= 1)")["NMuon"]
+    b = t.arrays(["NMuon"], cut="NMuon >= 2 && NJet >= 1")["NMuon"]
+    assert np.array_equal(a, b)
+    for bad, hint in [("~(NMuon > 1)", "!"), ("NMuon > 1 and NJet > 1", "&&"),
+                      ("NMuon > 1 or NJet > 1", "||")]:
+        with pytest.raises(ValueError, match=hint.replace("|", r"\|")):
+            t.arrays(["NMuon"], cut=bad)
+
+
+def test_iterate_and_concatenate(hzz, tmp_path):
+    t = rootfeed.open(hzz)["events"]
+    steps = list(t.iterate(["NMuon", "Muon_Px"], step_size=1000))
+    assert [len(s["NMuon"]) for s in steps] == [1000, 1000, 421]
+    whole = t.arrays(["NMuon", "Muon_Px"])
+    assert np.array_equal(np.concatenate([s["NMuon"] for s in steps]), whole["NMuon"])
+    for k in range(3):
+        shutil.copy(hzz, tmp_path / f"part{k}.root")
+    c = rootfeed.concatenate(str(tmp_path / "part*.root") + ":events", ["NMuon", "Muon_Px"])
+    assert len(c["NMuon"]) == 3 * 2421
+    assert c["Muon_Px"][2421 + 5].tolist() == whole["Muon_Px"][5].tolist()
+    assert np.array_equal(c["Muon_Px"].offsets[-1:], [3 * whole["Muon_Px"].offsets[-1]])
+    n = sum(len(s["NMuon"]) for s in rootfeed.iterate([str(tmp_path / "part0.root"),
+                                                      str(tmp_path / "part1.root")],
+                                                     ["NMuon"], step_size="10 kB"))
+    assert n == 2 * 2421
+    ak_c = rootfeed.concatenate({str(tmp_path / "part0.root"): "events"}, ["NMuon"],
+                                library="ak")
+    assert len(ak_c) == 2421
+
+
+def test_errors(hzz, tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.root"):
+        rootfeed.open(tmp_path / "nope.root")
+    with pytest.raises(KeyError, match="did you mean 'events'"):
+        rootfeed.open(hzz)["Events"]
+    t = rootfeed.open(hzz)["events"]
+    with pytest.raises(KeyError, match="did you mean 'NMuon'"):
+        t["Nmuon"]
+    with pytest.raises(KeyError, match="Muon_Px"):
+        t.arrays(["Muon_Pxx"])
+    with pytest.raises(ValueError, match="library"):
+        t.arrays(["NMuon"], library="pandas")
+    with pytest.raises(ValueError, match="outside"):
+        t.arrays(["NMuon"], entry_start=3000, entry_stop=4000)
+    bad = tmp_path / "bad.root"
+    bad.write_bytes(b"not a root file" * 10)
+    with pytest.raises(rootfeed.FormatError):
+        rootfeed.open(bad)
+    trunc = tmp_path / "trunc.root"
+    with open(hzz, "rb") as f:
+        trunc.write_bytes(f.read(5000))
+    with pytest.raises((rootfeed.FormatError, OSError)):
+        rootfeed.open(trunc)["events"].arrays()
+    with pytest.raises(OSError, match="remote files are not supported"):
+        rootfeed.open("root://eos.example//x.root")
+
+
+def test_help_reads_like_uproot():
+    doc = rootfeed.open.__doc__
+    assert "FileNotFoundError" in doc and "file.root:tree" in doc
+    assert "cut" in rootfeed.Table.arrays.__doc__
