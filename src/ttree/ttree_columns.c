@@ -111,12 +111,13 @@ static char *column_name(const char *branch, const char *leaf)
     return s;
 }
 
-/* Fixed dimensions from a leaf title "name[2][3]" (a [counter] dimension is skipped); when
- * they do not multiply to fLen, one dimension of fLen. Returns the count, 0 for none. */
-static int title_dims(const tt_leaf *l, int64_t *shape)
+/* Fixed dimensions from a leaf title or branch name "name[2][3]" (a [counter] dimension is
+ * skipped); when they do not multiply to len, one dimension of len. Returns the count, 0 for
+ * none. */
+static int title_dims(const char *text, int32_t len, int64_t *shape)
 {
     int nd = 0;
-    const char *p = l->title;
+    const char *p = text;
     while ((p = strchr(p, '[')) && nd < RF_MAX_DIMS) {
         char *end;
         long v = strtol(p + 1, &end, 10);
@@ -127,10 +128,10 @@ static int title_dims(const tt_leaf *l, int64_t *shape)
     int64_t prod = 1;
     for (int i = 0; i < nd; i++)
         prod *= shape[i];
-    if (nd > 0 && prod == l->len)
+    if (nd > 0 && prod == len)
         return nd;
-    shape[0] = l->len;
-    return l->len > 1;
+    shape[0] = len;
+    return len > 1;
 }
 
 /* Range [min,max(,nbits)] of a Float16_t/Double32_t leaf title; 0 when none. */
@@ -217,7 +218,7 @@ static void classify_plain_leaf(rf_column_info *ci, tt_column *tc, tt_leaf *l)
         return;
     }
     tc->count = l->len > 0 ? l->len : 1;
-    ci->ndims = title_dims(l, ci->shape);
+    ci->ndims = title_dims(l->title, l->len, ci->shape);
     if (l->count) {
         tc->enc = TT_JAGGED;
         ci->kind = RF_KIND_JAGGED;
@@ -267,16 +268,18 @@ static void classify_element(builder *b, rf_column_info *ci, tt_column *tc, tt_b
     if (br->type == 31 || br->type == 41 || st >= 40) { /* member of a split collection, or T* x //[n] */
         tc->enc = TT_JAGGED;
         tc->header = st >= 40 ? 1 : 0;
-        tc->count = 1;
         ci->kind = RF_KIND_JAGGED;
         ci->nlevels = 1;
+        if (st < 20 || st >= 40)
+            tc->count = 1;
+        else /* T x[N] in each item: items of fixed shape, dimensions from the branch name */
+            ci->ndims = title_dims(br->name, tc->count, ci->shape);
         return;
     }
     tc->enc = TT_FIXED;
     if (st >= 20 && tc->count > 1) {
         ci->kind = RF_KIND_FIXED;
-        ci->ndims = 1;
-        ci->shape[0] = tc->count;
+        ci->ndims = title_dims(br->name, tc->count, ci->shape);
     }
 }
 
