@@ -13,6 +13,7 @@ unsupported data; the message names file, object, column and byte offset).
 """
 from ._core import FormatError, version as __version__
 from ._reading import (Column, ColumnSchema, File, Ragged, Table, concatenate, iterate, open)
+from ._rdf import RDataFrame
 
 __all__ = ["open", "iterate", "concatenate", "File", "Table", "Column", "ColumnSchema",
-           "Ragged", "FormatError", "__version__"]
+           "Ragged", "RDataFrame", "FormatError", "__version__"]

@@ -10,20 +10,18 @@
  * Table   an rf_table of a File; read() returns fresh Buffers per call.
  * Plan    an rf_expr_plan (filters and defines) evaluated over columns given as Buffers.
  * Policy (names, arrays, awkward, errors with close names) lives in the Python modules. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_core.h"
+
 #include <pythread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "rootfeed.h"
 
 static PyObject *FormatError;
 
 /* ------------------------------------------------------------------ errors */
 
 /* Raises the Python exception that matches an rf_status, with the C message. */
-static PyObject *raise_status(rf_status s, const char *msg)
+PyObject *rfpy_raise(rf_status s, const char *msg)
 {
     PyObject *type;
     switch (s) {
@@ -62,7 +60,7 @@ static PyTypeObject Buffer_Type;
 static const char dtype_format[RF_DTYPE_COUNT] = {'?', 'b', 'B', 'h', 'H', 'i', 'I', 'q', 'Q', 'f', 'd'};
 
 /* Takes ownership of data (malloc'd; freed with the Buffer, also on failure here). */
-static PyObject *buffer_new(void *data, Py_ssize_t nitems, rf_dtype dtype)
+PyObject *rfpy_buffer_new(void *data, Py_ssize_t nitems, rf_dtype dtype)
 {
     BufferObject *b = PyObject_New(BufferObject, &Buffer_Type);
     if (!b) {
@@ -78,7 +76,7 @@ static PyObject *buffer_new(void *data, Py_ssize_t nitems, rf_dtype dtype)
 }
 
 /* A Buffer holding a copy of nitems items. */
-static PyObject *buffer_copy(const void *src, Py_ssize_t nitems, rf_dtype dtype)
+PyObject *rfpy_buffer_copy(const void *src, Py_ssize_t nitems, rf_dtype dtype)
 {
     size_t bytes = (size_t)nitems * rf_dtype_size(dtype);
     void *p = malloc(bytes ? bytes : 1);
@@ -86,7 +84,7 @@ static PyObject *buffer_copy(const void *src, Py_ssize_t nitems, rf_dtype dtype)
         return PyErr_NoMemory();
     if (bytes)
         memcpy(p, src, bytes);
-    return buffer_new(p, nitems, dtype);
+    return rfpy_buffer_new(p, nitems, dtype);
 }
 
 static void Buffer_dealloc(BufferObject *b)
@@ -151,13 +149,13 @@ static PyTypeObject Buffer_Type = {
 /* Moves the buffers of a filled rf_column_data into a tuple (values, (offsets...), nentries):
  * the Buffers own them now and d is left empty. offsets[l] holds n_l + 1 values, where n_0 is
  * the number of entries and n_{l+1} = offsets[l][n_l]. */
-static PyObject *column_to_tuple(rf_column_data *d)
+PyObject *rfpy_column_tuple(rf_column_data *d)
 {
     PyObject *offs = PyTuple_New(d->nlevels), *values = NULL;
     int64_t n = d->nentries;
     for (int l = 0; offs && l < d->nlevels; l++) {
         int64_t next = d->offsets[l][n];
-        PyObject *b = buffer_new(d->offsets[l], (Py_ssize_t)(n + 1), RF_INT64);
+        PyObject *b = rfpy_buffer_new(d->offsets[l], (Py_ssize_t)(n + 1), RF_INT64);
         d->offsets[l] = NULL;
         d->offsets_cap[l] = 0;
         if (!b)
@@ -167,7 +165,7 @@ static PyObject *column_to_tuple(rf_column_data *d)
         n = next;
     }
     if (offs) {
-        values = buffer_new(d->values ? d->values : malloc(1), (Py_ssize_t)d->nvalues, d->dtype);
+        values = rfpy_buffer_new(d->values ? d->values : malloc(1), (Py_ssize_t)d->nvalues, d->dtype);
         d->values = NULL;
         d->values_cap = 0;
     }
@@ -233,7 +231,7 @@ static int File_init(FileObject *fo, PyObject *args, PyObject *kw)
     Py_END_ALLOW_THREADS
     Py_DECREF(path);
     if (s) {
-        raise_status(s, err.msg);
+        rfpy_raise(s, err.msg);
         return -1;
     }
     return 0;
@@ -276,7 +274,7 @@ static PyObject *File_list(FileObject *fo, PyObject *unused)
     rf_status s;
     LOCKED_C_CALL(fo, s = rf_file_list(fo->f, &items, &n, &err));
     if (s)
-        return raise_status(s, err.msg);
+        return rfpy_raise(s, err.msg);
     PyObject *list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; list && i < n; i++) {
         PyObject *t = Py_BuildValue("(sssiO)", items[i].path, items[i].class_name,
@@ -358,7 +356,7 @@ static int Table_init(TableObject *to, PyObject *args, PyObject *kw)
     rf_status s;
     LOCKED_C_CALL(fo, s = rf_table_open(fo->f, path, &to->t, &err));
     if (s) {
-        raise_status(s, err.msg);
+        rfpy_raise(s, err.msg);
         return -1;
     }
     to->file = (FileObject *)Py_NewRef((PyObject *)fo);
@@ -399,7 +397,7 @@ static PyObject *Table_close(TableObject *to, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-static PyObject *shape_tuple(const int64_t *shape, int ndims)
+PyObject *rfpy_shape_tuple(const int64_t *shape, int ndims)
 {
     PyObject *t = PyTuple_New(ndims);
     for (int i = 0; t && i < ndims; i++) {
@@ -413,8 +411,18 @@ static PyObject *shape_tuple(const int64_t *shape, int ndims)
     return t;
 }
 
-/* [{name, type_name, dtype, kind, nlevels, shape, unsupported, compressed_bytes,
- *   uncompressed_bytes, nblocks}, ...] */
+/* {name, type_name, dtype, kind, nlevels, shape, unsupported, compressed_bytes,
+ *  uncompressed_bytes, nblocks} of one column */
+PyObject *rfpy_column_info(const rf_column_info *c)
+{
+    return Py_BuildValue(
+        "{s:s,s:s,s:s,s:s,s:i,s:N,s:z,s:L,s:L,s:L}", "name", c->name, "type_name",
+        c->type_name ? c->type_name : "", "dtype", rf_dtype_name(c->dtype), "kind",
+        rf_kind_name(c->kind), "nlevels", c->nlevels, "shape", rfpy_shape_tuple(c->shape, c->ndims),
+        "unsupported", c->unsupported, "compressed_bytes", (long long)c->compressed_bytes,
+        "uncompressed_bytes", (long long)c->uncompressed_bytes, "nblocks", (long long)c->nblocks);
+}
+
 static PyObject *Table_columns(TableObject *to, PyObject *unused)
 {
     (void)unused;
@@ -423,14 +431,7 @@ static PyObject *Table_columns(TableObject *to, PyObject *unused)
     size_t n = rf_table_ncolumns(to->t);
     PyObject *list = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; list && i < n; i++) {
-        const rf_column_info *c = rf_table_column(to->t, i);
-        PyObject *d = Py_BuildValue(
-            "{s:s,s:s,s:s,s:s,s:i,s:N,s:z,s:L,s:L,s:L}", "name", c->name, "type_name",
-            c->type_name ? c->type_name : "", "dtype", rf_dtype_name(c->dtype), "kind",
-            rf_kind_name(c->kind), "nlevels", c->nlevels, "shape", shape_tuple(c->shape, c->ndims),
-            "unsupported", c->unsupported, "compressed_bytes", (long long)c->compressed_bytes,
-            "uncompressed_bytes", (long long)c->uncompressed_bytes, "nblocks",
-            (long long)c->nblocks);
+        PyObject *d = rfpy_column_info(rf_table_column(to->t, i));
         if (!d)
             Py_CLEAR(list);
         else
@@ -446,7 +447,7 @@ static PyObject *Table_clusters(TableObject *to, PyObject *unused)
         return PyErr_Format(PyExc_ValueError, "table is closed");
     size_t n;
     const int64_t *b = rf_table_clusters(to->t, &n);
-    return buffer_copy(b, (Py_ssize_t)(n + 1), RF_INT64);
+    return rfpy_buffer_copy(b, (Py_ssize_t)(n + 1), RF_INT64);
 }
 
 /* read(col, first, last) -> (values, (offsets per level...), nentries) */
@@ -465,9 +466,9 @@ static PyObject *Table_read(TableObject *to, PyObject *args)
     LOCKED_C_CALL(to->file, s = rf_table_read(to->t, (size_t)col, first, last, &d, &err));
     if (s) {
         rf_column_data_free(&d);
-        return raise_status(s, err.msg);
+        return rfpy_raise(s, err.msg);
     }
-    return column_to_tuple(&d);
+    return rfpy_column_tuple(&d);
 }
 
 static PyObject *Table_name(TableObject *to, void *c)
@@ -528,7 +529,7 @@ typedef struct {
 
 static PyTypeObject Plan_Type;
 
-static int dtype_from_name(const char *name)
+int rfpy_dtype(const char *name)
 {
     for (int d = 0; d < RF_DTYPE_COUNT; d++)
         if (!strcmp(name, rf_dtype_name((rf_dtype)d)))
@@ -562,7 +563,7 @@ static int Plan_init(PlanObject *po, PyObject *args, PyObject *kw)
             free(cols);
             return -1;
         }
-        int d = dtype_from_name(dt);
+        int d = rfpy_dtype(dt);
         if (d < 0) {
             free(cols);
             return -1;
@@ -575,7 +576,7 @@ static int Plan_init(PlanObject *po, PyObject *args, PyObject *kw)
     rf_status s = rf_expr_plan_create(cols, (size_t)n, &po->p, &err);
     free(cols);
     if (s) {
-        raise_status(s, err.msg);
+        rfpy_raise(s, err.msg);
         return -1;
     }
     if (!(po->lock = PyThread_allocate_lock())) {
@@ -609,7 +610,7 @@ static PyObject *Plan_filter(PlanObject *po, PyObject *args)
         return NULL;
     rf_error err = {0};
     rf_status s = rf_expr_plan_filter(po->p, text, &err);
-    return s ? raise_status(s, err.msg) : Py_NewRef(Py_None);
+    return s ? rfpy_raise(s, err.msg) : Py_NewRef(Py_None);
 }
 
 static PyObject *Plan_define(PlanObject *po, PyObject *args)
@@ -619,7 +620,7 @@ static PyObject *Plan_define(PlanObject *po, PyObject *args)
         return NULL;
     rf_error err = {0};
     rf_status s = rf_expr_plan_define(po->p, name, text, &err);
-    return s ? raise_status(s, err.msg) : Py_NewRef(Py_None);
+    return s ? rfpy_raise(s, err.msg) : Py_NewRef(Py_None);
 }
 
 static PyObject *Plan_inputs(PlanObject *po, PyObject *unused)
@@ -668,7 +669,7 @@ static int input_from_tuple(PyObject *t, rf_column_data *d, Py_buffer views[2])
     long long nentries;
     if (!PyArg_ParseTuple(t, "sOO!L", &dt, &values, &PyTuple_Type, &offs, &nentries))
         return -1;
-    int dtype = dtype_from_name(dt);
+    int dtype = rfpy_dtype(dt);
     if (dtype < 0)
         return -1;
     if (PyTuple_GET_SIZE(offs) > 1) {
@@ -738,17 +739,17 @@ static PyObject *Plan_eval(PlanObject *po, PyObject *args)
     PyThread_release_lock(po->lock);
     Py_END_ALLOW_THREADS
     if (s) {
-        raise_status(s, err.msg);
+        rfpy_raise(s, err.msg);
         goto done;
     }
     size_t nd = rf_expr_plan_ndefines(po->p);
     PyObject *defs = PyList_New((Py_ssize_t)nd);
     for (size_t i = 0; defs && i < nd; i++) {
         const rf_column_data *r = rf_expr_plan_result(po->p, i);
-        PyObject *vals = buffer_copy(r->values, (Py_ssize_t)r->nvalues, r->dtype);
+        PyObject *vals = rfpy_buffer_copy(r->values, (Py_ssize_t)r->nvalues, r->dtype);
         PyObject *offs = PyTuple_New(r->nlevels);
         if (offs && r->nlevels)
-            PyTuple_SET_ITEM(offs, 0, buffer_copy(r->offsets[0], (Py_ssize_t)(r->nentries + 1), RF_INT64));
+            PyTuple_SET_ITEM(offs, 0, rfpy_buffer_copy(r->offsets[0], (Py_ssize_t)(r->nentries + 1), RF_INT64));
         PyObject *t = vals && offs && (!r->nlevels || PyTuple_GET_ITEM(offs, 0))
                           ? Py_BuildValue("(OOL)", vals, offs, (long long)r->nentries) : NULL;
         Py_XDECREF(vals);
@@ -759,7 +760,7 @@ static PyObject *Plan_eval(PlanObject *po, PyObject *args)
             PyList_SET_ITEM(defs, (Py_ssize_t)i, t);
     }
     if (defs) {
-        PyObject *m = buffer_new(mask, (Py_ssize_t)n, RF_BOOL);
+        PyObject *m = rfpy_buffer_new(mask, (Py_ssize_t)n, RF_BOOL);
         mask = NULL;
         result = m ? Py_BuildValue("(NLN)", m, (long long)nsel, defs) : NULL;
         if (!m)
@@ -824,7 +825,7 @@ static struct PyModuleDef core_module = {
 
 PyMODINIT_FUNC PyInit__core(void)
 {
-    PyTypeObject *types[] = {&Buffer_Type, &File_Type, &Table_Type, &Plan_Type};
+    PyTypeObject *types[] = {&Buffer_Type, &File_Type, &Table_Type, &Plan_Type, &rfpy_Dataset_Type};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (PyType_Ready(types[i]) < 0)
             return NULL;
@@ -839,6 +840,7 @@ PyMODINIT_FUNC PyInit__core(void)
         PyModule_AddObjectRef(m, "File", (PyObject *)&File_Type) < 0 ||
         PyModule_AddObjectRef(m, "Table", (PyObject *)&Table_Type) < 0 ||
         PyModule_AddObjectRef(m, "Plan", (PyObject *)&Plan_Type) < 0 ||
+        PyModule_AddObjectRef(m, "Dataset", (PyObject *)&rfpy_Dataset_Type) < 0 ||
         PyModule_AddStringConstant(m, "version", RF_VERSION_STRING) < 0) {
         Py_DECREF(m);
         return NULL;

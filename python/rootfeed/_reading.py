@@ -269,8 +269,9 @@ class Table:
         return [n for n in names if _match(n, filter_name)]
 
     def typenames(self, filter_name=None):
-        """{column name: stored type name}."""
-        return {c.name: c.typename for c in self._columns if _match(c.name, filter_name)}
+        """{column name: type name}, spelled as uproot does (TTree leaves: "int32_t",
+        "float[]" for x[n], "float[3]"; otherwise the stored C++ type)."""
+        return {c.name: _typename(c) for c in self._columns if _match(c.name, filter_name)}
 
     @property
     def schema(self):
@@ -413,6 +414,20 @@ class Table:
         for start in range(a, b, step):
             yield self.arrays(names, cut, aliases=aliases, entry_start=start,
                               entry_stop=min(b, start + step), library=library)
+
+
+_C_NAMES = {"bool": "bool", "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t",
+            "uint16": "uint16_t", "int32": "int32_t", "uint32": "uint32_t", "int64": "int64_t",
+            "uint64": "uint64_t", "float32": "float", "float64": "double"}
+
+
+def _typename(c):
+    if not c.typename.startswith("TLeaf") or c.unsupported:
+        return c.typename
+    name = _C_NAMES[_expr_dtype(c)]
+    if c.kind == "jagged":
+        return name + "[]" + "".join(f"[{d}]" for d in c.shape)
+    return name + "".join(f"[{d}]" for d in c.shape)
 
 
 def _expr_dtype(c):
