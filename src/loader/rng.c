@@ -1,0 +1,200 @@
+/* rng.c - std::mt19937 with libstdc++'s uniform_int_distribution and std::shuffle (for the
+ * ROOT-compatible plans), and xoshiro256** streams (for rootfeed's native plan). See rng.h. */
+#include "rng.h"
+
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ std::mt19937 */
+
+void lp_mt_seed(lp_mt *m, uint64_t seed)
+{
+    m->x[0] = (uint32_t)seed;
+    for (uint32_t i = 1; i < 624; i++)
+        m->x[i] = 1812433253u * (m->x[i - 1] ^ (m->x[i - 1] >> 30)) + i;
+    m->i = 624;
+}
+
+static void mt_twist(lp_mt *m)
+{
+    for (int k = 0; k < 624; k++) {
+        uint32_t y = (m->x[k] & 0x80000000u) | (m->x[(k + 1) % 624] & 0x7fffffffu);
+        m->x[k] = m->x[(k + 397) % 624] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+    }
+    m->i = 0;
+}
+
+uint32_t lp_mt_next(lp_mt *m)
+{
+    if (m->i >= 624)
+        mt_twist(m);
+    uint32_t y = m->x[m->i++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    return y ^ (y >> 18);
+}
+
+/* libstdc++'s _S_nd: Lemire's nearly divisionless reduction of a 32-bit draw to [0, range). */
+static uint64_t mt_nd(lp_mt *m, uint32_t range)
+{
+    uint64_t product = (uint64_t)lp_mt_next(m) * range;
+    uint32_t low = (uint32_t)product;
+    if (low < range) {
+        uint32_t threshold = (uint32_t)(-range) % range;
+        while (low < threshold) {
+            product = (uint64_t)lp_mt_next(m) * range;
+            low = (uint32_t)product;
+        }
+    }
+    return product >> 32;
+}
+
+uint64_t lp_mt_uniform(lp_mt *m, uint64_t a, uint64_t b)
+{
+    const uint64_t urngrange = 0xffffffffu, urange = b - a;
+    uint64_t ret;
+    if (urngrange > urange) {
+        ret = mt_nd(m, (uint32_t)(urange + 1));
+    } else if (urngrange < urange) { /* upscaling: two or more draws per value */
+        uint64_t tmp;
+        do {
+            tmp = (urngrange + 1) * lp_mt_uniform(m, 0, urange / (urngrange + 1));
+            ret = tmp + lp_mt_next(m);
+        } while (ret > urange || ret < tmp);
+    } else {
+        ret = lp_mt_next(m);
+    }
+    return ret + a;
+}
+
+/* Swaps elements i and j; the usual sizes (int64 indices, 16-byte ranges) by fixed-size copies
+ * the compiler turns into moves. */
+static inline void swap_elems(unsigned char *base, size_t size, uint64_t i, uint64_t j)
+{
+    unsigned char *p = base + i * size, *q = base + j * size, a[16], b[16];
+    if (size == 8) {
+        memcpy(a, p, 8);
+        memcpy(b, q, 8);
+        memcpy(p, b, 8);
+        memcpy(q, a, 8);
+    } else if (size == 16) {
+        memcpy(a, p, 16);
+        memcpy(b, q, 16);
+        memcpy(p, b, 16);
+        memcpy(q, a, 16);
+    } else {
+        for (size_t k = 0; k < size; k++) {
+            unsigned char t = p[k];
+            p[k] = q[k];
+            q[k] = t;
+        }
+    }
+}
+
+/* std::shuffle as libstdc++ writes it: when n * n fits the generator's range, two swap
+ * positions come from one draw (after one single swap when n is even). */
+void lp_mt_shuffle(lp_mt *m, void *base, size_t n, size_t size)
+{
+    unsigned char *b = base;
+    if (n == 0)
+        return;
+    const uint64_t urngrange = 0xffffffffu, urange = n;
+    uint64_t i = 1;
+    if (urngrange / urange >= urange) {
+        if (urange % 2 == 0) {
+            swap_elems(b, size, i, lp_mt_uniform(m, 0, 1));
+            i++;
+        }
+        while (i != n) {
+            uint64_t r = i + 1, x = lp_mt_uniform(m, 0, r * (r + 1) - 1);
+            swap_elems(b, size, i, x / (r + 1));
+            swap_elems(b, size, i + 1, x % (r + 1));
+            i += 2;
+        }
+        return;
+    }
+    for (; i != n; i++)
+        swap_elems(b, size, i, lp_mt_uniform(m, 0, i));
+}
+
+/* ------------------------------------------------------------------ xoshiro256** */
+
+uint64_t lp_mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+void lp_rng_init(lp_rng *r, uint64_t seed, const uint64_t *w, int n)
+{
+    uint64_t h = lp_mix64(seed);
+    for (int k = 0; k < n; k++)
+        h = lp_mix64(h ^ lp_mix64(w[k] + (uint64_t)k));
+    for (int k = 0; k < 4; k++) {
+        h += 0x9e3779b97f4a7c15ull;
+        r->s[k] = lp_mix64(h);
+    }
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t lp_rng_next(lp_rng *r)
+{
+    uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+uint64_t lp_rng_below(lp_rng *r, uint64_t n)
+{
+    unsigned __int128 p = (unsigned __int128)lp_rng_next(r) * n;
+    uint64_t low = (uint64_t)p;
+    if (low < n) {
+        uint64_t threshold = (0 - n) % n;
+        while (low < threshold) {
+            p = (unsigned __int128)lp_rng_next(r) * n;
+            low = (uint64_t)p;
+        }
+    }
+    return (uint64_t)(p >> 64);
+}
+
+void lp_rng_shuffle64(lp_rng *r, int64_t *v, size_t n)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)lp_rng_below(r, i);
+        int64_t t = v[i - 1];
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
+void lp_rng_shuffle32(lp_rng *r, uint32_t *v, size_t n)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)lp_rng_below(r, i);
+        uint32_t t = v[i - 1];
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
+uint64_t lp_random_seed(void)
+{
+    uint64_t s = 0;
+    if (getentropy(&s, sizeof s) != 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        s = lp_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)getpid());
+    }
+    return s ? s : 1;
+}
