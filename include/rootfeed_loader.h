@@ -70,12 +70,12 @@
 #define ROOTFEED_LOADER_H
 
 #include "rootfeed.h"
+#include "rootfeed_dataset.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct rf_dataset rf_dataset; /* rootfeed_dataset.h */
 typedef struct rf_loader rf_loader;
 typedef struct rf_batch rf_batch;
 
