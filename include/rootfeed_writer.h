@@ -9,9 +9,12 @@
  * the streamer infos, the key list and the free list. Files past 2 GiB get 64-bit offsets.
  *
  * Column shapes: flat (one value per entry), fixed (a block of prod(shape) values per entry:
- * TTree `x[2][3]/F`, RNTuple std::array<std::array<float,3>,2>) and jagged with one level
- * (a variable number of items per entry, each item a block of prod(shape) values: TTree
- * `x[nx]/F` with a counter branch `nx`, RNTuple std::vector<float>).
+ * TTree `x[2][3]/F`, RNTuple std::array<std::array<float,3>,2>), jagged with one level (a
+ * variable number of items per entry, each item a block of prod(shape) values: TTree
+ * `x[nx]/F` with a counter branch `nx`, RNTuple std::vector<float>) and nested jagged with
+ * 2 to RF_MAX_LEVELS levels of numbers (TTree: a TBranchElement of class
+ * vector<vector<float> > with its streamer info, as ROOT writes it; RNTuple: nested
+ * std::vector collection fields).
  *
  * Threads: a writer is used by one thread at a time. Errors are values, as in rootfeed.h.
  */
@@ -58,6 +61,8 @@ typedef struct rf_writer_column {
     rf_kind kind;            /* RF_KIND_FLAT, RF_KIND_FIXED or RF_KIND_JAGGED */
     int ndims;               /* inner dimensions of each entry (fixed) or item (jagged) */
     int64_t shape[RF_MAX_DIMS];
+    int nlevels;             /* jagged: levels of nesting, 0 or 1 for one (vector<float>), 2 for
+                                vector<vector<float>>, ... up to RF_MAX_LEVELS (ndims 0 then) */
 } rf_writer_column;
 
 /* Creates (truncates) path for a table called name. opt may be NULL for the defaults. */
@@ -69,9 +74,11 @@ rf_status rf_writer_add_column(rf_writer *w, const rf_writer_column *col, rf_err
 
 /* Appends cols[0].nentries entries. cols has one element per declared column, in order; each
  * has the column's dtype, nentries equal to cols[0].nentries, and: flat/fixed: nlevels 0 and
- * nentries * prod(shape) values; jagged: nlevels 1 and offsets[0] with nentries + 1
+ * nentries * prod(shape) values; jagged: the column's nlevels and offsets[0] with nentries + 1
  * non-decreasing item positions into values (items offsets[0][i] .. offsets[0][i+1] belong to
- * entry i). Values are copied; the caller keeps its buffers. */
+ * entry i); with more levels, offsets[l] holds the positions of level l's items in level l+1
+ * (items offsets[l][j] .. offsets[l][j+1] belong to item j of level l-1), the last level's
+ * positions pointing into values. Values are copied; the caller keeps its buffers. */
 rf_status rf_writer_append(rf_writer *w, const rf_column_data *cols, size_t ncols, rf_error *err);
 
 int64_t rf_writer_entries(const rf_writer *w);

@@ -240,7 +240,7 @@ static int convert_csv(const opts *o)
         rc = die(cmd, "%s%s", err.msg[0] ? err.msg : "cannot rewind the CSV input", "");
     c.lineno = header_line;
     for (long i = 0; !rc && i < nc; i++) {
-        rf_writer_column col = {names[i], types[i], RF_KIND_FLAT, 0, {0}};
+        rf_writer_column col = {names[i], types[i], RF_KIND_FLAT, 0, {0}, 0};
         if (rf_writer_add_column(w, &col, &err) != RF_OK)
             rc = die(cmd, "%s%s", err.msg, "");
     }
@@ -294,15 +294,15 @@ static int pick_columns(const opts *o, rf_table *t, rf_writer *w, size_t *sel, s
         const rf_column_info *ci = rf_table_column(t, i);
         if (o->columns && !wanted(o->columns, ci->name))
             continue;
-        if (ci->unsupported || ci->nlevels > 1) {
+        const char *why = ci->unsupported ? ci->unsupported
+                          : ci->nlevels > 1 && ci->ndims ? "nested jagged with an inner shape" : NULL;
+        if (why) {
             if (o->columns)
-                return die("convert", "column '%s' cannot be converted (%s)", ci->name,
-                           ci->unsupported ? ci->unsupported : "nested jagged");
-            fprintf(stderr, "rootfeed convert: skipping column '%s' (%s)\n", ci->name,
-                    ci->unsupported ? ci->unsupported : "nested jagged");
+                return die("convert", "column '%s' cannot be converted (%s)", ci->name, why);
+            fprintf(stderr, "rootfeed convert: skipping column '%s' (%s)\n", ci->name, why);
             continue;
         }
-        rf_writer_column col = {ci->name, ci->dtype, ci->kind, ci->ndims, {0}};
+        rf_writer_column col = {ci->name, ci->dtype, ci->kind, ci->ndims, {0}, ci->nlevels};
         memcpy(col.shape, ci->shape, sizeof col.shape);
         if (rf_writer_add_column(w, &col, &err) != RF_OK)
             return die("convert", "%s%s", err.msg, "");

@@ -288,7 +288,7 @@ static int write_multicol(const char *path, int64_t entries)
     rf_column_data c[6];
     const int64_t chunk = 100000;
     for (int k = 0; k < 6; k++) {
-        rf_writer_column col = {names[k], dt[k], k == 4 ? RF_KIND_JAGGED : RF_KIND_FLAT, 0, {0}};
+        rf_writer_column col = {names[k], dt[k], k == 4 ? RF_KIND_JAGGED : RF_KIND_FLAT, 0, {0}, 0};
         if (rf_writer_add_column(w, &col, &err) != RF_OK) {
             printf("writer: %s\n", err.msg);
             rf_writer_abort(w);

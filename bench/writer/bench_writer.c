@@ -37,9 +37,9 @@ static double gauss(uint64_t h)
 }
 
 static const rf_writer_column cols[NCOL] = {
-    {"pt", RF_FLOAT32, RF_KIND_FLAT, 0, {0}}, {"e", RF_FLOAT64, RF_KIND_FLAT, 0, {0}},
-    {"n", RF_INT32, RF_KIND_FLAT, 0, {0}}, {"flag", RF_BOOL, RF_KIND_FLAT, 0, {0}},
-    {"jet", RF_FLOAT32, RF_KIND_JAGGED, 0, {0}}, {"p3", RF_FLOAT32, RF_KIND_FIXED, 1, {3}}};
+    {"pt", RF_FLOAT32, RF_KIND_FLAT, 0, {0}, 0}, {"e", RF_FLOAT64, RF_KIND_FLAT, 0, {0}, 0},
+    {"n", RF_INT32, RF_KIND_FLAT, 0, {0}, 0}, {"flag", RF_BOOL, RF_KIND_FLAT, 0, {0}, 0},
+    {"jet", RF_FLOAT32, RF_KIND_JAGGED, 0, {0}, 0}, {"p3", RF_FLOAT32, RF_KIND_FIXED, 1, {3}, 0}};
 
 static size_t make_table(int64_t n, rf_column_data *d)
 {

@@ -65,9 +65,19 @@ typedef struct tt_tree {
 enum tt_encoding {
     TT_FIXED,  /* every entry `stride` bytes; `count` values at byte `offset` (flat, T[N], leaf lists) */
     TT_JAGGED, /* T[n]: entry = `header` bytes then values; sizes from offsets or the counter */
-    TT_STL1,   /* vector<T>/set<T>: 6-byte frame, i32 n, n values */
-    TT_STL2    /* vector<vector<T>>: 6-byte frame, i32 n, then n times (i32 m, m values) */
+    TT_OBJECT  /* serialized STL containers, described by the column's tt_objtype (ttree_objects.c) */
 };
+
+/* The stored type of a branch of serialized objects as a tree of nodes (node 0: the object):
+ * a container (vector, set, RVec) with its element node a, or a number of dtype `dtype`. */
+enum { TT_TY_NUM, TT_TY_VEC };
+#define TT_TYPE_NODES 16
+typedef struct tt_objtype {
+    struct { uint8_t kind, dtype, a; } node[TT_TYPE_NODES];
+    int nnodes;
+    int header; /* each entry opens with a byte count and a class version (6 bytes) */
+    int array;  /* member of a split collection: an entry holds one object per item, back to back */
+} tt_objtype;
 
 typedef struct tt_basket_ref {
     int64_t first, last; /* entries [first, last) */
@@ -86,6 +96,7 @@ typedef struct tt_column {
     double pmin, pfactor;  /* packed: value = u / pfactor + pmin */
     int32_t stride, offset, count, header;
     long counter;          /* column index of the counter (for baskets without offsets), or -1 */
+    tt_objtype obj;        /* TT_OBJECT: what each entry holds */
     size_t nbaskets;
     tt_basket_ref *baskets;
 } tt_column;
@@ -126,6 +137,17 @@ typedef struct tt_table {
     unsigned counts_next;
     rf_column_data cnt;    /* a counter's values, read into counts[] */
 } tt_table;
+
+/* Parses a stored type name ("vector<vector<float> >") into t; 0 when rootfeed cannot read
+ * it as a column. In ttree_objects.c, like the two functions below. */
+int tt_objtype_parse(tt_objtype *t, const char *name);
+/* The jagged levels of the column that reads t, and its dtype. */
+int tt_objtype_levels(const tt_objtype *t, rf_dtype *dt);
+/* Decodes entries [e0, e1) of a TT_OBJECT basket; n[l] counts the items of level l so far. */
+rf_status tt_read_objects(const tt_column *tc, const tt_basket *bk, int64_t e0, int64_t e1, rf_column_data *out,
+                          int64_t *n, rf_error *err);
+/* Appends n big-endian values of the column's stored type at src to out (ttree_read.c). */
+rf_status tt_append_values(const tt_column *tc, rf_column_data *out, const uint8_t *src, int64_t n, rf_error *err);
 
 /* Builds t->columns (rf_column_info) and the tt_column plans; in ttree_columns.c. */
 rf_status tt_build_columns(rf_table *t, tt_table *tt, rf_error *err);

@@ -63,36 +63,6 @@ int tt_typename_dtype(const char *s, size_t n)
     return -1;
 }
 
-/* Parses "vector<T>", "set<T>", "vector<vector<T>>" (std:: optional): levels and dtype. */
-static int stl_type(const char *name, int *levels, int *dt)
-{
-    const char *p = name;
-    *levels = 0;
-    for (;;) {
-        while (*p == ' ')
-            p++;
-        if (!strncmp(p, "std::", 5))
-            p += 5;
-        if (!strncmp(p, "vector<", 7))
-            p += 7;
-        else if (!strncmp(p, "set<", 4))
-            p += 4;
-        else if (!strncmp(p, "ROOT::VecOps::RVec<", 19))
-            p += 19;
-        else
-            break;
-        (*levels)++;
-    }
-    const char *end = strchr(p, '>');
-    const char *comma = strchr(p, ',');
-    if (comma && (!end || comma < end))
-        end = comma; /* allocator argument */
-    if (!end || *levels < 1 || *levels > 2)
-        return 0;
-    *dt = tt_typename_dtype(p, (size_t)(end - p));
-    return *dt >= 0;
-}
-
 /* Branch name without trailing dimensions: "x[3][2]" -> "x". */
 static char *column_name(const char *branch, const char *leaf)
 {
@@ -230,28 +200,45 @@ static void classify_plain_leaf(rf_column_info *ci, tt_column *tc, tt_leaf *l)
         ci->kind = RF_KIND_FIXED;
 }
 
+/* A branch of serialized STL containers: a top-level one (its class is the container type)
+ * or a kSTL member of a split class or collection (its type from the streamer info). Returns
+ * 0 when the branch is neither. */
+static int classify_object(builder *b, rf_column_info *ci, tt_column *tc, tt_branch *br, int st)
+{
+    const char *type = NULL;
+    if (br->id < 0 && br->elem_class && tt_objtype_parse(&tc->obj, br->elem_class))
+        type = br->elem_class;
+    else if (st == 300 || st == 500 || st == 365)
+        type = tt_stl_member_type(&b->tt->tree, br);
+    if (!type)
+        return 0;
+    rf_dtype dt;
+    if (!tt_objtype_parse(&tc->obj, type)) {
+        ci->unsupported = "STL container of non-numbers";
+        return 1;
+    }
+    tc->obj.header = 1;
+    tc->obj.array = br->type == 31 || br->type == 41;
+    int levels = tt_objtype_levels(&tc->obj, &dt);
+    if (levels > RF_MAX_LEVELS) {
+        ci->unsupported = "containers nested deeper than RF_MAX_LEVELS";
+        return 1;
+    }
+    set_dtype(ci, tc, dt);
+    tc->enc = TT_OBJECT;
+    ci->kind = RF_KIND_JAGGED;
+    ci->nlevels = levels;
+    ci->type_name = type;
+    return 1;
+}
+
 /* TLeafElement of a split class member or a top-level STL/object branch. */
 static void classify_element(builder *b, rf_column_info *ci, tt_column *tc, tt_branch *br, tt_leaf *l)
 {
     int st = l ? l->elem_type : -1;
-    int levels = 0, dt = -1;
-    const char *stl = NULL;
-    if (br->id < 0 && br->elem_class && stl_type(br->elem_class, &levels, &dt))
-        stl = br->elem_class;
-    else if (st == 300 || st == 500 || st == 365) /* kSTL member of a split class */
-        stl = tt_stl_member_type(&b->tt->tree, br);
-    if (stl) {
-        if (!stl_type(stl, &levels, &dt)) {
-            ci->unsupported = "STL container of non-numbers";
-            return;
-        }
-        set_dtype(ci, tc, dt);
-        tc->enc = levels == 1 ? TT_STL1 : TT_STL2;
-        ci->kind = RF_KIND_JAGGED;
-        ci->nlevels = levels;
-        ci->type_name = br->elem_class && br->id < 0 ? br->elem_class : stl;
+    int dt = -1;
+    if (classify_object(b, ci, tc, br, st))
         return;
-    }
     int base = st >= 40 && st < 60 ? st - 40 : st >= 20 && st < 40 ? st - 20 : st;
     if (base == 9) {
         ci->unsupported = "Double32_t member of a split class";

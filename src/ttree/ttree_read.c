@@ -337,9 +337,8 @@ static void convert(const tt_column *tc, rf_dtype dt, uint8_t *dst, const uint8_
     }
 }
 
-/* Appends n values at src to out. */
-static rf_status append_values(const tt_column *tc, rf_column_data *out, const uint8_t *src, int64_t n,
-                               rf_error *err)
+rf_status tt_append_values(const tt_column *tc, rf_column_data *out, const uint8_t *src, int64_t n,
+                           rf_error *err)
 {
     if (n == 0)
         return RF_OK;
@@ -355,18 +354,9 @@ static rf_status read_fixed(const tt_column *tc, const tt_basket *bk, int64_t e0
 {
     int64_t srcsize = (int64_t)rf_dtype_size(tc->src);
     if (tc->stride == tc->count * srcsize)
-        return append_values(tc, out, bk->data + e0 * tc->stride, (e1 - e0) * tc->count, err);
+        return tt_append_values(tc, out, bk->data + e0 * tc->stride, (e1 - e0) * tc->count, err);
     for (int64_t e = e0; e < e1; e++)
-        RF_TRY(append_values(tc, out, bk->data + e * tc->stride + tc->offset, tc->count, err));
-    return RF_OK;
-}
-
-/* Appends one item count to level l. */
-static rf_status push_count(rf_column_data *out, int l, int64_t *n, int64_t count, rf_error *err)
-{
-    RF_TRY(rf_coldata_reserve_offsets(out, l, *n + 1, err));
-    out->offsets[l][*n + 1] = out->offsets[l][*n] + count;
-    (*n)++;
+        RF_TRY(tt_append_values(tc, out, bk->data + e * tc->stride + tc->offset, tc->count, err));
     return RF_OK;
 }
 
@@ -408,57 +398,6 @@ static rf_status read_jagged(const tt_column *tc, const tt_basket *bk, int64_t e
         out->nvalues += k;
     }
     *n0 = n;
-    return RF_OK;
-}
-
-/* One serialized vector<T> (i32 n, n values) at p within [p, end): appends, returns bytes. */
-static int64_t stl_inner(const tt_column *tc, rf_column_data *out, const uint8_t *p, const uint8_t *end,
-                         int64_t *count, rf_error *err)
-{
-    int64_t size = (int64_t)rf_dtype_size(tc->src);
-    if (end - p < 4)
-        return -1;
-    int64_t n = (int32_t)load_be32(p);
-    if (n < 0 || n > (end - p - 4) / size)
-        return -1;
-    if (append_values(tc, out, p + 4, n, err) != RF_OK)
-        return -2;
-    *count = n;
-    return 4 + n * size;
-}
-
-static rf_status read_stl(const tt_column *tc, const tt_basket *bk, int64_t e0, int64_t e1, rf_column_data *out,
-                          int64_t *n, rf_error *err)
-{
-    for (int64_t e = e0; e < e1; e++) {
-        const uint8_t *p = bk->data + bk->offsets[e], *end = bk->data + bk->offsets[e + 1];
-        RF_CHECK(end - p >= 10 && (load_be32(p) & 0x40000000u), err, RF_ERR_FORMAT,
-                 "entry %lld: STL container header missing", (long long)e);
-        p += 6;
-        int64_t count, used;
-        if (tc->enc == TT_STL1) {
-            used = stl_inner(tc, out, p, end, &count, err);
-            if (used == -2)
-                return err ? err->code : RF_ERR_NOMEM;
-            RF_CHECK(used >= 0, err, RF_ERR_FORMAT, "entry %lld: vector length runs past the entry", (long long)e);
-            RF_TRY(push_count(out, 0, &n[0], count, err));
-            continue;
-        }
-        int64_t outer = (int32_t)load_be32(p);
-        p += 4;
-        RF_CHECK(outer >= 0 && outer <= (end - p) / 4, err, RF_ERR_FORMAT, "entry %lld: bad outer length %lld",
-                 (long long)e, (long long)outer);
-        RF_TRY(push_count(out, 0, &n[0], outer, err));
-        for (int64_t j = 0; j < outer; j++) {
-            used = stl_inner(tc, out, p, end, &count, err);
-            if (used == -2)
-                return err ? err->code : RF_ERR_NOMEM;
-            RF_CHECK(used >= 0, err, RF_ERR_FORMAT, "entry %lld: inner vector %lld runs past the entry",
-                     (long long)e, (long long)j);
-            RF_TRY(push_count(out, 1, &n[1], count, err));
-            p += used;
-        }
-    }
     return RF_OK;
 }
 
@@ -687,7 +626,7 @@ rf_status tt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_colum
         else if (tc->enc == TT_JAGGED)
             s = read_jagged(tc, bk, e0, e1, out, &n[0], err);
         else
-            s = read_stl(tc, bk, e0, e1, out, n, err);
+            s = tt_read_objects(tc, bk, e0, e1, out, n, err);
         if (s != RF_OK)
             return rf_wrap(err, s, "%s: branch '%s', basket %zu at offset %lld: ", t->name, tc->branch->name, k,
                            (long long)ref->seek);

@@ -1,7 +1,7 @@
 /* rntuple_w.c - the RNTuple (format 1.0.0.0) back end. Each declared column becomes a
  * top-level field: a leaf field with one column (flat), a chain of repetitive std::array
  * fields over a leaf (fixed), or a std::vector collection field with an index column over
- * such a child (jagged). The header envelope is written first; each cluster's pages (split
+ * such a child (jagged; nested jagged: one collection field per level). The header envelope is written first; each cluster's pages (split
  * encodings when compressed, plain otherwise, as ROOT does; bools bit-packed; each page
  * followed by its XXH3) go into RBlob records; close writes the page list, the footer and the
  * ROOT::RNTuple anchor, and the streamer info that names the anchor class. */
@@ -17,7 +17,7 @@
 
 typedef struct pcol {
     int col;            /* writer column */
-    int index;          /* 1: the offsets column of a jagged column */
+    int level;          /* the offsets column of jagged level `level`, or -1: the values */
     uint16_t type, bits;
     uint32_t field;
     size_t esize;       /* bytes per element in memory */
@@ -87,35 +87,48 @@ static void put_item_fields(wbuf *b, rstate *s, const wcol *c, const char *name,
         *leaf = id;
 }
 
+/* The collection fields of jagged column c, one per level (coll[0] the top-level one), over
+ * its item fields. */
+static void put_collections(wbuf *b, rstate *s, const wcol *c, uint32_t *leaf, uint32_t *coll)
+{
+    char inner[512], type[600];
+    array_type(inner, sizeof inner, c, 0);
+    for (int l = 0; l < c->nlevels; l++) {
+        size_t n = 0;
+        for (int k = l; k < c->nlevels; k++)
+            n += (size_t)snprintf(type + n, sizeof type - n, "std::vector<");
+        n += (size_t)snprintf(type + n, sizeof type - n, "%s", inner);
+        for (int k = l; k < c->nlevels && n < sizeof type; k++)
+            n += (size_t)snprintf(type + n, sizeof type - n, ">");
+        coll[l] = s->nfields++;
+        put_field(b, l ? coll[l - 1] : coll[l], 1, 0, l ? "_0" : c->name, type);
+    }
+    put_item_fields(b, s, c, "_0", coll[c->nlevels - 1], 0, 0, leaf);
+}
+
 static void put_fields(wbuf *b, rstate *s, const rf_writer *w, uint32_t *leaf, uint32_t *coll)
 {
     for (size_t i = 0; i < w->ncols; i++) {
         const wcol *c = &w->cols[i];
-        if (c->kind != RF_KIND_JAGGED) {
+        if (c->kind != RF_KIND_JAGGED)
             put_item_fields(b, s, c, c->name, 0, 0, 1, &leaf[i]);
-            continue;
-        }
-        char inner[512], type[600];
-        array_type(inner, sizeof inner, c, 0);
-        snprintf(type, sizeof type, "std::vector<%s>", inner);
-        coll[i] = s->nfields++;
-        put_field(b, coll[i], 1, 0, c->name, type);
-        put_item_fields(b, s, c, "_0", coll[i], 0, 0, &leaf[i]);
+        else
+            put_collections(b, s, c, &leaf[i], coll + i * RF_MAX_LEVELS);
     }
 }
 
 static rf_status plan_columns(rf_writer *w, rstate *s, const uint32_t *leaf, const uint32_t *coll,
                               rf_error *err)
 {
-    s->pc = calloc(2 * w->ncols + 1, sizeof *s->pc);
+    s->pc = calloc((RF_MAX_LEVELS + 1) * w->ncols + 1, sizeof *s->pc);
     RF_CHECK(s->pc, err, RF_ERR_NOMEM, "out of memory");
     int split = w->opt.compression % 100 != 0;
     for (size_t i = 0; i < w->ncols; i++) {
         const wcol *c = &w->cols[i];
-        if (c->kind == RF_KIND_JAGGED)
-            s->pc[s->npc++] = (pcol){(int)i, 1, split ? 0x1B : 0x0F, 64, coll[i], 8, 0};
+        for (int l = 0; l < c->nlevels; l++)
+            s->pc[s->npc++] = (pcol){(int)i, l, split ? 0x1B : 0x0F, 64, coll[i * RF_MAX_LEVELS + l], 8, 0};
         uint16_t t = split ? split_type[c->dtype] : plain_type[c->dtype];
-        s->pc[s->npc++] = (pcol){(int)i, 0, t, c->dtype == RF_BOOL ? 1 : (uint16_t)(8 * c->esize), leaf[i],
+        s->pc[s->npc++] = (pcol){(int)i, -1, t, c->dtype == RF_BOOL ? 1 : (uint16_t)(8 * c->esize), leaf[i],
                                  c->esize, 0};
     }
     return RF_OK;
@@ -143,7 +156,7 @@ static rf_status rn_begin(rf_writer *w, rf_error *err)
     rstate *s = calloc(1, sizeof *s);
     RF_CHECK(s, err, RF_ERR_NOMEM, "out of memory");
     w->impl = s;
-    uint32_t *leaf = calloc(w->ncols + 1, 4), *coll = calloc(w->ncols + 1, 4);
+    uint32_t *leaf = calloc(w->ncols + 1, 4), *coll = calloc(RF_MAX_LEVELS * w->ncols + 1, 4);
     wbuf *b = &s->header;
     wb_le64(b, 0);
     wb_le64(b, 0); /* feature flags */
@@ -259,15 +272,15 @@ static rf_status put_page(rf_writer *w, rstate *s, size_t n, rf_error *err)
 static const uint8_t *column_elements(rf_writer *w, rstate *s, const pcol *pc, size_t *n, wbuf *tmp)
 {
     const wcol *c = &w->cols[pc->col];
-    if (!pc->index) {
+    if (pc->level < 0) {
         *n = c->vals.n / c->esize;
         return c->vals.p;
     }
-    const int64_t *cnt = (const int64_t *)c->counts.p;
-    *n = (size_t)w->staged;
+    const int64_t *cnt = (const int64_t *)c->counts[pc->level].p;
+    *n = c->counts[pc->level].n / 8;
     tmp->n = 0;
     uint64_t end = 0;
-    for (int64_t e = 0; e < w->staged; e++) {
+    for (size_t e = 0; e < *n; e++) {
         end += (uint64_t)cnt[e];
         wb_le64(tmp, end);
     }

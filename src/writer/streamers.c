@@ -1,11 +1,12 @@
 /* streamers.c - class descriptions for the StreamerInfo record, kept as tables of elements
  * (member name, type code, type name, comment) with the class versions and checksums of ROOT
- * 6.34-6.38, and the code that streams them as TStreamerInfo / TStreamerElement objects the
+ * 6.34-6.38 (and, made on the fly, those of std::vector classes, as ROOT writes them), and the code that streams them as TStreamerInfo / TStreamerElement objects the
  * way TFile::WriteStreamerInfo does (the checksums of TLeafD32, TNtuple and TNtupleD, which
  * only test fixtures use, were computed with TStreamerInfo::GetCheckSum's algorithm). Also the
  * small object-map helpers every record builder uses for class tags and object references. */
 #include "streamers.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum ekind { E_BASE, E_BASIC, E_STRING, E_OBJECT, E_ANY, E_OBJPTR, E_BASICPTR, E_STL };
@@ -113,6 +114,25 @@ static const cinfo infos[] = {
         BPTR("fBasketSeek", 56, 8, "Long64_t*", "[fMaxBaskets] Addresses of baskets on file"),
         {E_STRING, "fFileName", 65, 24, "TString", "Name of file where buffers are stored (\"\" if in same file as Tree header)", 0, 0, 0, 0, 0}}},
 #undef BPTR
+#define INT(n, t) BASIC(n, 3, 4, "int", t)
+    {"TBranchElement", 10, 0xe74f5e63u, {"TBranch", "TString"}, {
+        {E_BASE, "TBranch", 0, 0, "BASE", "Branch descriptor", 13, 0x10978aacu, 0, 0, 0},
+        {E_STRING, "fClassName", 65, 24, "TString", "Class name of referenced object", 0, 0, 0, 0, 0},
+        {E_STRING, "fParentName", 65, 24, "TString", "Name of parent class", 0, 0, 0, 0, 0},
+        {E_STRING, "fClonesName", 65, 24, "TString", "Name of class in TClonesArray (if any)", 0, 0, 0, 0, 0},
+        BASIC("fCheckSum", 13, 4, "unsigned int", "CheckSum of class"),
+        BASIC("fClassVersion", 2, 2, "short", "Version number of class"),
+        INT("fID", "element serial number in fInfo"),
+        INT("fType", "branch type"),
+        INT("fStreamerType", "branch streamer type"),
+        INT("fMaximum", "Maximum entries for a TClonesArray or variable array"),
+        {E_OBJPTR, "fBranchCount", 64, 8, "TBranchElement*", "pointer to primary branchcount branch", 0, 0, 0, 0, 0},
+        {E_OBJPTR, "fBranchCount2", 64, 8, "TBranchElement*", "pointer to secondary branchcount branch", 0, 0, 0, 0, 0}}},
+    {"TLeafElement", 1, 0xa04f8893u, {"TLeaf"}, {
+        {E_BASE, "TLeaf", 0, 0, "BASE", "Leaf: description of a Branch data type", 2, 0x6d1e8152u, 0, 0, 0},
+        INT("fID", "element serial number in fInfo"),
+        INT("fType", "leaf type")}},
+#undef INT
     {"TRefTable", 3, 0x8c895b85u, {"TObject", "TObjArray"}, {
         {E_BASE, "TObject", 66, 0, "BASE", "Basic ROOT object", 1, 0x901bc02du, 0, 0, 0},
         BASIC("fSize", 3, 4, "int", "dummy for backward compatibility"),
@@ -281,6 +301,26 @@ static void put_info(wbuf *b, objmap *m, const cinfo *c)
     wb_u8(b, 0); /* the TList entry's option string */
 }
 
+uint32_t si_name_checksum(const char *name)
+{
+    uint32_t id = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        id = id * 3 + *p;
+    return id;
+}
+
+/* The TStreamerInfo ROOT writes for an STL class such as "vector<vector<float> >": version 6,
+ * the checksum of its name, one TStreamerSTL element "This" for the whole container. */
+static void put_stl_info(wbuf *b, objmap *m, const char *name)
+{
+    char title[600];
+    const char *open = strchr(name, '<');
+    snprintf(title, sizeof title, "<%.*s> Used to call the proper TStreamerInfo case",
+             (int)(strlen(open + 1) - 1), open + 1);
+    cinfo c = {name, 6, si_name_checksum(name), {0}, {{E_STL, "This", 500, 0, name, title, 1, 61, 0, 0, 0}}};
+    put_info(b, m, &c);
+}
+
 static int find_info(const char *name)
 {
     for (size_t i = 0; i < NINFOS; i++)
@@ -300,6 +340,16 @@ static void mark(const char *name, char *used)
         mark(infos[i].deps[d], used);
 }
 
+static int is_stl(const char *const *classes, size_t i)
+{
+    if (strncmp(classes[i], "vector<", 7) != 0)
+        return 0;
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(classes[j], classes[i]))
+            return 0; /* listed once */
+    return 1;
+}
+
 void si_build(wbuf *out, size_t keylen, const char *const *classes, size_t n)
 {
     char used[NINFOS] = {0};
@@ -309,6 +359,8 @@ void si_build(wbuf *out, size_t keylen, const char *const *classes, size_t n)
     int count = 0;
     for (size_t i = 0; i < NINFOS; i++)
         count += used[i];
+    for (size_t i = 0; i < n; i++)
+        count += is_stl(classes, i);
     objmap m = {.keylen = keylen};
     size_t list = wb_object_begin(out, 5);
     om_tobject(out, 0);
@@ -317,5 +369,8 @@ void si_build(wbuf *out, size_t keylen, const char *const *classes, size_t n)
     for (size_t i = 0; i < NINFOS; i++)
         if (used[i])
             put_info(out, &m, &infos[i]);
+    for (size_t i = 0; i < n; i++)
+        if (is_stl(classes, i))
+            put_stl_info(out, &m, classes[i]);
     wb_frame_end(out, list);
 }

@@ -10,9 +10,14 @@
 #include "wbuf.h"
 
 /* Appends the TList payload to out; keylen is the length of the key that will hold it (class
- * tags are positions counted from the start of the key). Unknown names are skipped; the
- * classes each named class depends on are added automatically. */
+ * tags are positions counted from the start of the key). Names of std::vector classes
+ * ("vector<vector<float> >") get the info ROOT writes for STL classes; other unknown names are
+ * skipped; the classes each named class depends on are added automatically. */
 void si_build(wbuf *out, size_t keylen, const char *const *classes, size_t n);
+
+/* ROOT's checksum of a class known by its name only (STL classes): the name's bytes folded as
+ * id = id * 3 + byte. */
+uint32_t si_name_checksum(const char *name);
 
 /* Class tags and object positions within one record (ROOT's TBuffer map). */
 typedef struct objmap {

@@ -1,5 +1,8 @@
 /* ttree_w.c - the TTree back end. Each declared column becomes one branch with one leaf
- * (`x/F`, `x[2][3]/F`, or `x[nx]/F` after a counter branch `nx/I` for a jagged column). Each
+ * (`x/F`, `x[2][3]/F`, or `x[nx]/F` after a counter branch `nx/I` for a jagged column); a
+ * nested jagged column becomes a TBranchElement of class vector<vector<float> > whose entries
+ * are the serialized vectors (byte count, version, then each vector's size and elements) and
+ * whose class gets a TStreamerInfo, as ROOT writes them. Each
  * cluster is cut per branch into baskets of about basket_bytes, written as TBasket records
  * (big-endian values, plus the entry-offset array for jagged branches); at close the TTree
  * record lists every branch with its basket offsets, sizes and first entries, and fAutoFlush
@@ -17,6 +20,8 @@ typedef struct tbranch {
     int col;          /* writer column; for a counter, the jagged column it counts */
     int counter;      /* 1: this branch holds the item counts of column col */
     int count_branch; /* jagged data branch: index of its counter branch */
+    int element;      /* nested jagged column: a TBranchElement of serialized vectors */
+    char *cls;        /* element: its class name, "vector<vector<float> >" */
     char *name, *title, *leaf_title;
     int32_t *bytes;
     int64_t *entry, *seek;
@@ -29,9 +34,14 @@ typedef struct tstate {
     int nbr;
     int64_t totbytes, zipbytes;
     wbuf scratch;
+    wbuf ser;         /* element branch: the cluster's entries serialized */
+    wbuf starts;      /* ... and where each entry starts in ser (int64, one more than entries) */
 } tstate;
 
 static const char letters[RF_DTYPE_COUNT] = {'O', 'B', 'b', 'S', 's', 'I', 'i', 'L', 'l', 'F', 'D'};
+/* Element type names in ROOT's normalized class names (vector<ULong64_t>). */
+static const char *const ctypes[RF_DTYPE_COUNT] = {"bool", "char", "unsigned char", "short", "unsigned short",
+    "int", "unsigned int", "Long64_t", "ULong64_t", "float", "double"};
 static const char *const leaf_classes[RF_DTYPE_COUNT] = {
     "TLeafO", "TLeafB", "TLeafB", "TLeafS", "TLeafS", "TLeafI", "TLeafI", "TLeafL", "TLeafL", "TLeafF", "TLeafD"};
 
@@ -60,8 +70,39 @@ static char *dims(const wcol *c, const char *count)
     return s;
 }
 
+/* ROOT's name of the class of a nested jagged column: "vector<vector<float> >". */
+static char *vector_class(const wcol *c)
+{
+    size_t n = strlen(ctypes[c->dtype]) + 10 * (size_t)c->nlevels + 1;
+    char *s = malloc(n);
+    if (!s)
+        return NULL;
+    s[0] = 0;
+    for (int l = 0; l < c->nlevels; l++)
+        strcat(s, "vector<");
+    strcat(s, ctypes[c->dtype]);
+    for (int l = 0; l < c->nlevels; l++)
+        strcat(s, l ? " >" : ">");
+    return s;
+}
+
+static rf_status add_element_branch(tstate *t, const wcol *c, int col, rf_error *err)
+{
+    tbranch *b = &t->br[t->nbr++];
+    memset(b, 0, sizeof *b);
+    b->col = col, b->element = 1;
+    b->name = strdup(c->name);
+    b->title = strdup(c->name);
+    b->leaf_title = strdup(c->name);
+    b->cls = vector_class(c);
+    RF_CHECK(b->name && b->title && b->leaf_title && b->cls, err, RF_ERR_NOMEM, "out of memory");
+    return RF_OK;
+}
+
 static rf_status add_branch(tstate *t, const wcol *c, int col, int counter, const char *cname, rf_error *err)
 {
+    if (!counter && c->nlevels > 1)
+        return add_element_branch(t, c, col, err);
     tbranch *b = &t->br[t->nbr];
     memset(b, 0, sizeof *b);
     b->col = col, b->counter = counter;
@@ -128,7 +169,7 @@ static rf_status tt_begin(rf_writer *w, rf_error *err)
     for (size_t i = 0; i < w->ncols; i++) {
         const wcol *c = &w->cols[i];
         char cname[300] = "";
-        if (c->kind == RF_KIND_JAGGED) {
+        if (c->nlevels == 1) {
             snprintf(cname, sizeof cname, "n%s", c->name);
             while (name_taken(w, t, cname) && strlen(cname) < sizeof cname - 2)
                 strcat(cname, "_");
@@ -196,13 +237,66 @@ static void put_d32(wbuf *o, const uint8_t *src, size_t n)
     }
 }
 
+/* Appends the vector of level l whose size is the next count of that level, and everything
+ * inside it, as ROOT serializes nested vectors: i32 size, then the elements (numbers
+ * big-endian, inner vectors without a header). pos[l] is the next count of level l,
+ * pos[nlevels] the next value. */
+static void put_vectors(wbuf *o, const wcol *c, int l, int64_t *pos)
+{
+    int64_t n = ((const int64_t *)c->counts[l].p)[pos[l]++];
+    wb_be32(o, (uint32_t)n);
+    if (l + 1 >= c->nlevels || l + 1 == RF_MAX_LEVELS) {
+        put_be(o, c->vals.p + (size_t)pos[l + 1] * c->esize, (size_t)n, c->esize);
+        pos[l + 1] += n;
+        return;
+    }
+    for (int64_t i = 0; i < n; i++)
+        put_vectors(o, c, l + 1, pos);
+}
+
+/* Serializes every staged entry of nested jagged column c into t->ser (byte count, version 9
+ * - TStreamerInfo's, which ROOT writes there - then the outer vector), t->starts[e] being
+ * where entry e starts. */
+static rf_status serialize_cluster(rf_writer *w, const wcol *c, rf_error *err)
+{
+    tstate *t = w->impl;
+    int64_t pos[RF_MAX_LEVELS + 1] = {0};
+    t->ser.n = t->starts.n = 0;
+    for (int64_t e = 0; e < w->staged; e++) {
+        wb_le64(&t->starts, (uint64_t)t->ser.n);
+        size_t head = wb_object_begin(&t->ser, 9);
+        put_vectors(&t->ser, c, 0, pos);
+        wb_frame_end(&t->ser, head);
+    }
+    wb_le64(&t->starts, (uint64_t)t->ser.n);
+    RF_CHECK(!t->ser.oom && !t->starts.oom && t->ser.n < INT32_MAX, err, RF_ERR_NOMEM,
+             "out of memory serializing column '%s' (or a cluster of it over 2 GiB)", c->name);
+    return RF_OK;
+}
+
+/* Bytes of entry e of branch b's data (without its entry-offset word). */
+static size_t entry_data(const rf_writer *w, const tbranch *b, int64_t e)
+{
+    const wcol *c = &w->cols[b->col];
+    if (b->counter)
+        return 4;
+    if (b->element) {
+        const int64_t *st = (const int64_t *)((const tstate *)w->impl)->starts.p;
+        return (size_t)(st[e + 1] - st[e]);
+    }
+    size_t es = c->double32 ? 4 : c->esize;
+    if (c->kind == RF_KIND_JAGGED)
+        return (size_t)((const int64_t *)c->counts[0].p)[e] * c->item * es;
+    return c->item * es;
+}
+
 /* Writes one basket of entries [e0, e1) of the cluster for branch b; i0 is the first item of
  * entry e0 for a jagged branch. */
 static rf_status write_basket(rf_writer *w, tbranch *b, int64_t e0, int64_t e1, int64_t i0, rf_error *err)
 {
     tstate *t = w->impl;
     const wcol *c = &w->cols[b->col];
-    const int64_t *cnt = (const int64_t *)c->counts.p;
+    const int64_t *cnt = (const int64_t *)c->counts[0].p;
     wbuf *o = &t->scratch;
     o->n = 0;
     int nev = (int)(e1 - e0), jag = !b->counter && c->kind == RF_KIND_JAGGED;
@@ -210,6 +304,9 @@ static rf_status write_basket(rf_writer *w, tbranch *b, int64_t e0, int64_t e1, 
     if (b->counter) {
         for (int64_t e = e0; e < e1; e++)
             wb_be32(o, (uint32_t)cnt[e]);
+    } else if (b->element) {
+        const int64_t *st = (const int64_t *)t->starts.p;
+        wb_bytes(o, t->ser.p + st[e0], (size_t)(st[e1] - st[e0]));
     } else {
         int64_t i1 = e1;
         if (!jag)
@@ -227,11 +324,11 @@ static rf_status write_basket(rf_writer *w, tbranch *b, int64_t e0, int64_t e1, 
     }
     uint32_t datalen = (uint32_t)o->n;
     if (jag) {
-        size_t vb = c->item * (c->double32 ? 4 : c->esize), pos = keylen;
+        size_t pos = keylen;
         wb_be32(o, (uint32_t)nev + 1);
         for (int64_t e = e0; e < e1; e++) {
             wb_be32(o, (uint32_t)pos);
-            pos += (size_t)cnt[e] * vb;
+            pos += entry_data(w, b, e);
         }
         wb_be32(o, 0);
     }
@@ -256,18 +353,6 @@ static rf_status write_basket(rf_writer *w, tbranch *b, int64_t e0, int64_t e1, 
     return RF_OK;
 }
 
-/* Bytes that entry e of branch b occupies in a basket. */
-static size_t entry_bytes(const rf_writer *w, const tbranch *b, int64_t e)
-{
-    const wcol *c = &w->cols[b->col];
-    if (b->counter)
-        return 4;
-    size_t es = c->double32 ? 4 : c->esize;
-    if (c->kind == RF_KIND_JAGGED)
-        return (size_t)((const int64_t *)c->counts.p)[e] * c->item * es + 4;
-    return c->item * es;
-}
-
 static rf_status tt_flush(rf_writer *w, rf_error *err)
 {
     tstate *t = w->impl;
@@ -275,12 +360,14 @@ static rf_status tt_flush(rf_writer *w, rf_error *err)
     for (int i = 0; i < t->nbr; i++) {
         tbranch *b = &t->br[i];
         const wcol *c = &w->cols[b->col];
-        const int64_t *cnt = (const int64_t *)c->counts.p;
+        const int64_t *cnt = (const int64_t *)c->counts[0].p;
         int jag = !b->counter && c->kind == RF_KIND_JAGGED;
+        if (b->element)
+            RF_TRY(serialize_cluster(w, c, err));
         int64_t e0 = 0, i0 = 0, items = 0;
         size_t fill = 0;
         for (int64_t e = 0; e < w->staged; e++) {
-            size_t n = entry_bytes(w, b, e);
+            size_t n = entry_data(w, b, e) + (jag ? 4 : 0);
             if (e > e0 && fill + n > cap) {
                 RF_TRY(write_basket(w, b, e0, e, i0, err));
                 e0 = e, fill = 0, i0 = items;
@@ -333,18 +420,22 @@ static void put_leaf(rf_writer *w, wbuf *o, objmap *m, const tbranch *b, uint32_
     const wcol *c = &w->cols[b->col];
     rf_dtype d = b->counter ? RF_INT32 : c->dtype;
     int d32 = !b->counter && c->double32;
-    size_t slot = om_slot_begin(o, m, d32 ? "TLeafD32" : leaf_classes[d], &refs[ib]);
+    const char *cls = b->element ? "TLeafElement" : d32 ? "TLeafD32" : leaf_classes[d];
+    size_t slot = om_slot_begin(o, m, cls, &refs[ib]);
     size_t obj = wb_object_begin(o, 1);
     size_t leaf = wb_object_begin(o, 2);
     om_tnamed(o, b->counter ? b->name : c->name, b->leaf_title, 0);
-    wb_be32(o, b->counter ? 1 : (uint32_t)c->item);            /* fLen */
-    wb_be32(o, (uint32_t)rf_dtype_size(d));                      /* fLenType */
+    wb_be32(o, b->counter || b->element ? 1 : (uint32_t)c->item); /* fLen */
+    wb_be32(o, b->element ? 0 : (uint32_t)rf_dtype_size(d));      /* fLenType */
     wb_be32(o, 0);                                               /* fOffset */
     wb_u8(o, (uint8_t)b->counter);                               /* fIsRange */
-    wb_u8(o, d == RF_UINT8 || d == RF_UINT16 || d == RF_UINT32 || d == RF_UINT64);
-    wb_be32(o, !b->counter && c->kind == RF_KIND_JAGGED ? refs[b->count_branch] : 0); /* fLeafCount */
+    wb_u8(o, !b->element && (d == RF_UINT8 || d == RF_UINT16 || d == RF_UINT32 || d == RF_UINT64));
+    wb_be32(o, c->nlevels == 1 && !b->counter ? refs[b->count_branch] : 0); /* fLeafCount */
     wb_frame_end(o, leaf);
-    put_minmax(o, d, d32, b->counter ? c->max_count : 0);
+    if (b->element)
+        wb_be32(o, (uint32_t)-1), wb_be32(o, (uint32_t)-1); /* fID, fType: the whole object */
+    else
+        put_minmax(o, d, d32, b->counter ? c->max_count : 0);
     wb_frame_end(o, obj);
     wb_frame_end(o, slot);
 }
@@ -369,7 +460,8 @@ static void put_branch(rf_writer *w, wbuf *o, objmap *m, tbranch *b, uint32_t *r
     int maxb = b->nbaskets + 1 < 10 ? 10 : b->nbaskets + 1;
     int jag = !b->counter && w->cols[b->col].kind == RF_KIND_JAGGED;
     b->entry[b->nbaskets] = n; /* the terminator; grow_baskets keeps a spare slot */
-    size_t slot = om_slot_begin(o, m, "TBranch", NULL);
+    size_t slot = om_slot_begin(o, m, b->element ? "TBranchElement" : "TBranch", NULL);
+    size_t element = b->element ? wb_object_begin(o, 10) : 0;
     size_t obj = wb_object_begin(o, 13);
     om_tnamed(o, b->name, b->title, 0x00400000u);
     size_t fill = wb_object_begin(o, 2);
@@ -383,7 +475,7 @@ static void put_branch(rf_writer *w, wbuf *o, objmap *m, tbranch *b, uint32_t *r
     put_iofeatures(o);
     wb_be32(o, 0);                         /* fOffset */
     wb_be32(o, (uint32_t)maxb);
-    wb_be32(o, 0);                         /* fSplitLevel */
+    wb_be32(o, b->element ? 99 : 0);       /* fSplitLevel */
     wb_be64(o, (uint64_t)n), wb_be64(o, 0);
     wb_be64(o, (uint64_t)b->totbytes), wb_be64(o, (uint64_t)b->zipbytes);
     put_empty_objarray(o);                 /* fBranches */
@@ -404,6 +496,17 @@ static void put_branch(rf_writer *w, wbuf *o, objmap *m, tbranch *b, uint32_t *r
     put_counted(o, b->seek, b->nbaskets, maxb, 8);
     wb_tstring(o, "");
     wb_frame_end(o, obj);
+    if (b->element) {
+        wb_tstring(o, b->cls), wb_tstring(o, ""), wb_tstring(o, ""); /* fClassName, fParentName, fClonesName */
+        wb_be32(o, si_name_checksum(b->cls));
+        wb_be16(o, 6);                                    /* fClassVersion: std::vector's */
+        wb_be32(o, (uint32_t)-1);                         /* fID: the whole object */
+        wb_be32(o, 0);                                    /* fType */
+        wb_be32(o, (uint32_t)-1);                         /* fStreamerType */
+        wb_be32(o, 0);                                    /* fMaximum */
+        wb_be32(o, 0), wb_be32(o, 0);                     /* fBranchCount, fBranchCount2 */
+        wb_frame_end(o, element);
+    }
     wb_frame_end(o, slot);
 }
 
@@ -489,11 +592,17 @@ static rf_status tt_finish(rf_writer *w, rf_error *err)
     RF_CHECK(!o.oom, err, RF_ERR_NOMEM, "out of memory building the tree record");
     rf_status s = tfw_write(w->file, &r, o.p, o.n, NULL, err);
     wb_free(&o);
-    const char *classes[4 + RF_DTYPE_COUNT] = {"TTree", "TLeafI"};
-    size_t nc = 2;
+    const char **classes = malloc((4 + RF_DTYPE_COUNT + 3 * (size_t)t->nbr) * sizeof *classes);
+    RF_CHECK(classes || s != RF_OK, err, RF_ERR_NOMEM, "out of memory");
+    if (s != RF_OK) {
+        free(classes);
+        return s;
+    }
+    size_t nc = 0;
+    classes[nc++] = "TTree", classes[nc++] = "TLeafI";
     for (int d = 0; d < RF_DTYPE_COUNT; d++)
         for (size_t i = 0; i < w->ncols; i++)
-            if (w->cols[i].dtype == (rf_dtype)d && !w->cols[i].double32) {
+            if (w->cols[i].dtype == (rf_dtype)d && !w->cols[i].double32 && w->cols[i].nlevels < 2) {
                 classes[nc++] = leaf_classes[d];
                 break;
             }
@@ -504,11 +613,13 @@ static rf_status tt_finish(rf_writer *w, rf_error *err)
         }
     if (w->tree_class)
         classes[nc++] = w->tree_class;
-    if (s == RF_OK) {
-        tfw *f = w->file;
-        w->file = NULL;
-        return tfw_close(f, classes, nc, err);
-    }
+    for (int i = 0; i < t->nbr; i++) /* repeated names are listed once */
+        if (t->br[i].element)
+            classes[nc++] = "TBranchElement", classes[nc++] = "TLeafElement", classes[nc++] = t->br[i].cls;
+    tfw *f = w->file;
+    w->file = NULL;
+    s = tfw_close(f, classes, nc, err);
+    free(classes);
     return s;
 }
 
@@ -518,11 +629,11 @@ static void tt_release(rf_writer *w)
     if (!t)
         return;
     for (int i = 0; i < t->nbr; i++) {
-        free(t->br[i].name), free(t->br[i].title), free(t->br[i].leaf_title);
+        free(t->br[i].name), free(t->br[i].title), free(t->br[i].leaf_title), free(t->br[i].cls);
         free(t->br[i].bytes), free(t->br[i].entry), free(t->br[i].seek);
     }
     free(t->br);
-    wb_free(&t->scratch);
+    wb_free(&t->scratch), wb_free(&t->ser), wb_free(&t->starts);
     free(t);
     w->impl = NULL;
 }

@@ -104,6 +104,10 @@ static rf_status check_column(const rf_writer *w, const rf_writer_column *c, siz
     RF_CHECK(c->ndims >= 0 && c->ndims <= RF_MAX_DIMS && (c->kind != RF_KIND_FLAT || c->ndims == 0) &&
              (c->kind != RF_KIND_FIXED || c->ndims > 0), err, RF_ERR_ARG,
              "%s: column '%s': %d dimensions do not fit its kind", w->path, c->name, c->ndims);
+    RF_CHECK(c->kind == RF_KIND_JAGGED ? c->nlevels >= 0 && c->nlevels <= RF_MAX_LEVELS &&
+                                             (c->nlevels < 2 || c->ndims == 0) : c->nlevels == 0,
+             err, RF_ERR_ARG, "%s: column '%s': %d levels (jagged columns take 1 to %d, nested ones no "
+             "inner dimensions; others none)", w->path, c->name, c->nlevels, RF_MAX_LEVELS);
     RF_CHECK(!strchr(c->name, '/') && !strchr(c->name, '[') && !strchr(c->name, ':') &&
              !strchr(c->name, '.'), err, RF_ERR_ARG,
              "%s: column name '%s' contains one of / [ : .", w->path, c->name);
@@ -136,9 +140,22 @@ rf_status rf_writer_add_column(rf_writer *w, const rf_writer_column *c, rf_error
     k->name = strdup(c->name);
     RF_CHECK(k->name, err, RF_ERR_NOMEM, "out of memory");
     k->dtype = c->dtype, k->kind = c->kind, k->ndims = c->ndims, k->item = item;
+    k->nlevels = c->kind == RF_KIND_JAGGED ? (c->nlevels > 1 ? c->nlevels : 1) : 0;
     memcpy(k->shape, c->shape, sizeof k->shape);
     k->esize = rf_dtype_size(c->dtype);
     w->ncols++;
+    return RF_OK;
+}
+
+/* Checks that positions o[a..b] do not decrease and stay within int32 counts; the range of
+ * the next level is [o[a], o[b]]. */
+static rf_status check_level(const rf_writer *w, const wcol *c, int l, const int64_t *o, int64_t a, int64_t b,
+                             rf_error *err)
+{
+    RF_CHECK(o, err, RF_ERR_ARG, "%s: column '%s': no offsets for level %d", w->path, c->name, l);
+    for (int64_t i = a; i < b; i++)
+        RF_CHECK(o[i] >= 0 && o[i + 1] >= o[i] && o[i + 1] - o[i] <= INT32_MAX, err, RF_ERR_ARG,
+                 "%s: column '%s': offsets of level %d decrease at %lld", w->path, c->name, l, (long long)i);
     return RF_OK;
 }
 
@@ -150,18 +167,18 @@ static rf_status check_batch(const rf_writer *w, const rf_column_data *cols, siz
     for (size_t i = 0; i < n; i++) {
         const rf_column_data *d = &cols[i];
         const wcol *c = &w->cols[i];
-        int jag = c->kind == RF_KIND_JAGGED;
         RF_CHECK(d->nentries == m && m >= 0, err, RF_ERR_ARG, "%s: column '%s': %lld entries, first column has %lld",
                  w->path, c->name, (long long)d->nentries, (long long)m);
-        RF_CHECK(d->dtype == c->dtype && d->nlevels == jag && (!jag || d->offsets[0]), err, RF_ERR_ARG,
-                 "%s: column '%s': data of dtype %s with %d levels for a %s %s column", w->path, c->name,
-                 rf_dtype_name(d->dtype), d->nlevels, rf_kind_name(c->kind), rf_dtype_name(c->dtype));
-        RF_CHECK(m == 0 || d->values || (jag && d->offsets[0][m] == d->offsets[0][0]), err, RF_ERR_ARG,
-                 "%s: column '%s': no values", w->path, c->name);
-        for (int64_t e = 0; jag && e < m; e++)
-            RF_CHECK(d->offsets[0][e] >= 0 && d->offsets[0][e + 1] >= d->offsets[0][e] &&
-                     d->offsets[0][e + 1] - d->offsets[0][e] <= INT32_MAX, err, RF_ERR_ARG,
-                     "%s: column '%s': offsets decrease at entry %lld", w->path, c->name, (long long)e);
+        RF_CHECK(d->dtype == c->dtype && d->nlevels == c->nlevels, err, RF_ERR_ARG,
+                 "%s: column '%s': data of dtype %s with %d levels for a %s %s column of %d levels", w->path,
+                 c->name, rf_dtype_name(d->dtype), d->nlevels, rf_kind_name(c->kind), rf_dtype_name(c->dtype),
+                 c->nlevels);
+        int64_t a = 0, b = m;
+        for (int l = 0; l < c->nlevels; l++) {
+            RF_TRY(check_level(w, c, l, d->offsets[l], a, b, err));
+            a = d->offsets[l][a], b = d->offsets[l][b];
+        }
+        RF_CHECK(b == a || d->values, err, RF_ERR_ARG, "%s: column '%s': no values", w->path, c->name);
     }
     return RF_OK;
 }
@@ -171,15 +188,15 @@ static void stage(wcol *c, const rf_column_data *d, int64_t a, int64_t b)
 {
     size_t vb = c->esize * c->item;
     int64_t first = a, last = b;
-    if (c->kind == RF_KIND_JAGGED) {
-        const int64_t *o = d->offsets[0];
-        first = o[a], last = o[b];
-        for (int64_t e = a; e < b; e++) {
+    for (int l = 0; l < c->nlevels; l++) {
+        const int64_t *o = d->offsets[l];
+        for (int64_t e = first; e < last; e++) {
             int64_t k = o[e + 1] - o[e];
-            wb_bytes(&c->counts, &k, 8);
-            if (k > c->max_count)
+            wb_bytes(&c->counts[l], &k, 8);
+            if (l == 0 && k > c->max_count)
                 c->max_count = k;
         }
+        first = o[first], last = o[last];
     }
     size_t at = c->vals.n;
     if (last == first)
@@ -190,21 +207,36 @@ static void stage(wcol *c, const rf_column_data *d, int64_t a, int64_t b)
             c->vals.p[i] = c->vals.p[i] != 0;
 }
 
+/* Bytes staged in column c (values and counts). */
+static size_t staged_size(const wcol *c)
+{
+    size_t n = c->vals.n;
+    for (int l = 0; l < c->nlevels; l++)
+        n += c->counts[l].n;
+    return n;
+}
+
 static rf_status flush_cluster(rf_writer *w, rf_error *err)
 {
     if (w->staged == 0)
         return RF_OK;
-    for (size_t i = 0; i < w->ncols; i++)
-        RF_CHECK(!w->cols[i].vals.oom && !w->cols[i].counts.oom, err, RF_ERR_NOMEM,
-                 "%s: out of memory gathering column '%s'", w->path, w->cols[i].name);
+    for (size_t i = 0; i < w->ncols; i++) {
+        int oom = w->cols[i].vals.oom;
+        for (int l = 0; l < w->cols[i].nlevels; l++)
+            oom |= w->cols[i].counts[l].oom;
+        RF_CHECK(!oom, err, RF_ERR_NOMEM, "%s: out of memory gathering column '%s'", w->path, w->cols[i].name);
+    }
     RF_TRY(w->be->flush(w, err));
     if (w->cluster_target == 0)
         w->cluster_target = w->staged;
     w->entries += w->staged;
     w->staged = 0;
     w->staged_bytes = 0;
-    for (size_t i = 0; i < w->ncols; i++)
-        w->cols[i].vals.n = w->cols[i].counts.n = 0;
+    for (size_t i = 0; i < w->ncols; i++) {
+        w->cols[i].vals.n = 0;
+        for (int l = 0; l < RF_MAX_LEVELS; l++)
+            w->cols[i].counts[l].n = 0;
+    }
     return RF_OK;
 }
 
@@ -237,9 +269,9 @@ rf_status rf_writer_append(rf_writer *w, const rf_column_data *cols, size_t ncol
         int64_t b = a + room(w, m - a);
         size_t before = 0, after = 0;
         for (size_t i = 0; i < w->ncols; i++) {
-            before += w->cols[i].vals.n + w->cols[i].counts.n;
+            before += staged_size(&w->cols[i]);
             stage(&w->cols[i], &cols[i], a, b);
-            after += w->cols[i].vals.n + w->cols[i].counts.n;
+            after += staged_size(&w->cols[i]);
         }
         w->staged += b - a;
         w->staged_bytes += after - before;
@@ -279,7 +311,8 @@ void rf_writer_abort(rf_writer *w)
     for (size_t i = 0; i < w->ncols; i++) {
         free(w->cols[i].name);
         wb_free(&w->cols[i].vals);
-        wb_free(&w->cols[i].counts);
+        for (int l = 0; l < RF_MAX_LEVELS; l++)
+            wb_free(&w->cols[i].counts[l]);
     }
     free(w->cols);
     free(w->name);

@@ -16,8 +16,10 @@ typedef struct wcol {
     int64_t shape[RF_MAX_DIMS];
     size_t item;      /* values per entry (flat/fixed) or per item (jagged) */
     size_t esize;     /* bytes per value */
+    int nlevels;      /* jagged levels (0 for flat and fixed) */
     wbuf vals;        /* the cluster's values, native byte order */
-    wbuf counts;      /* jagged: the cluster's items per entry, int64 */
+    wbuf counts[RF_MAX_LEVELS]; /* jagged: the cluster's items per entry (level 0) and per item
+                                   of the level above (deeper levels), int64 */
     int64_t max_count;/* largest items-per-entry seen in the file */
     int double32;     /* TTree: float64 stored as Double32_t without a range (float32, TLeafD32) */
 } wcol;

@@ -1,9 +1,10 @@
 """Every file rootfeed's writer makes is read back by uproot (an independent reader) with the
 same values, and with the codec, types and cluster layout that were asked for.
 
-write_sample (tests/writer) writes the sample table - every dtype, fixed arrays and jagged
-columns - in both formats with every codec, in clusters of 1000 entries, and a JSON file of the
-values each entry must read back as."""
+write_sample (tests/writer) writes the sample table - every dtype, fixed arrays, jagged and
+nested jagged columns (vector<vector<float>> ... four levels: TTree TBranchElements, RNTuple
+nested collections) - in both formats with every codec, in clusters of 1000 entries, and a JSON
+file of the values each entry must read back as."""
 import json
 import os
 import struct
@@ -30,14 +31,17 @@ def write(build_dir, tmp_path, fmt, setting):
         return str(root), json.load(f)
 
 
-def flat_values(arr):
-    """uproot's array (NumPy, awkward) as the writer's JSON lists: counts and flat values."""
+def flat_values(arr, nlevels):
+    """uproot's array (NumPy, awkward) as the writer's JSON lists: the counts of each jagged
+    level (outermost first) and the flat values."""
     import awkward as ak
-    arr = ak.Array(arr) if not isinstance(arr, np.ndarray) else arr
     if isinstance(arr, np.ndarray):
-        return None, arr.reshape(-1)
-    counts = ak.num(arr, axis=1).to_numpy()
-    return counts, ak.flatten(arr, axis=None).to_numpy()
+        return [], arr.reshape(-1)
+    counts = []
+    for _ in range(nlevels):
+        counts.append(ak.num(arr, axis=1).to_numpy())
+        arr = ak.flatten(arr, axis=1)
+    return counts, ak.to_numpy(ak.flatten(arr, axis=None))
 
 
 def expected_array(col):
@@ -90,19 +94,27 @@ def test_uproot_reads_writer_output(uproot, awkward, build_dir, tmp_path, fmt, s
             assert f.classnames()["sample;1"] == "ROOT::RNTuple"
             types = {fl.field_name: fl.type_name for fl in obj.header.field_records}
         for name, col in want["columns"].items():
+            nlevels = col["nlevels"]
             got_counts, got = flat_values(obj[name].array(library="np" if col["kind"] != "jagged"
-                                                           else "ak"))
+                                                           else "ak"), nlevels)
             exp = expected_array(col)
             assert got.dtype == exp.dtype, name
             assert np.array_equal(got, exp), f"{name}: values differ"
-            if col["kind"] == "jagged":
-                assert np.array_equal(got_counts, col["counts"]), f"{name}: counts differ"
+            for lv in range(nlevels):
+                key = "counts" + (str(lv) if lv else "")
+                assert np.array_equal(got_counts[lv], col[key]), f"{name}: level {lv} counts differ"
             # the stored type names say the asked dtype and shape
             base = TTREE_TYPES[col["dtype"]]
             t = types[name]
             if fmt == "ttree":
                 shape = {"a3": "[3]", "m23": "[2][3]"}.get(name, "")
                 want_t = {"jagged": f"{base}[]"}.get(col["kind"], base + shape)  # T[n], counted
+                if nlevels > 1:  # a TBranchElement of nested vectors, with its class's info
+                    want_t = "std::vector<" * nlevels + base + ">" * nlevels
+                    cls = obj[name].member("fClassName")
+                    info = f.file.streamer_named(cls)
+                    assert info.member("fCheckSum") == obj[name].member("fCheckSum"), name
+                    assert [e.member("fName") for e in info.elements] == ["This"], name
                 assert t == want_t, f"{name}: type {t}, expected {want_t}"
             else:
                 assert base.replace("_t", "").rstrip("0123456789") in t or base in t, (name, t)
@@ -125,3 +137,18 @@ def test_uproot_reads_writer_output(uproot, awkward, build_dir, tmp_path, fmt, s
             assert not magics & {m for m in CODECS.values() if m and m != magic}
             sizes = [c.num_entries for c in obj.cluster_summaries]
             assert sizes == [CLUSTER, CLUSTER, ENTRIES - 2 * CLUSTER]
+
+
+@pytest.mark.parametrize("fmt", ["ttree", "rntuple"])
+def test_nested_read_by_rootfeed_as_uproot(uproot, awkward, build_dir, tmp_path, fmt):
+    """The nested jagged columns read by rootfeed (np: Ragged of Ragged, ak) equal uproot's."""
+    import rootfeed
+    path, want = write(build_dir, tmp_path, fmt, 505)
+    nested = [n for n, c in want["columns"].items() if c["nlevels"] > 1]
+    assert len(nested) == 4
+    with uproot.open(path) as f, rootfeed.open(path) as g:
+        for name in nested:
+            ref = f["sample"][name].array(library="ak")
+            got = g["sample"][name].array(library="ak")
+            assert got.type == ref.type and awkward.array_equal(got, ref), name
+            assert g["sample"][name].array().to_list() == ref.to_list(), name

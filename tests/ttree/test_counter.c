@@ -28,7 +28,7 @@ static int write_file(const char *path)
     opt.basket_bytes = 8000; /* several baskets, unaligned with the counter's */
     rf_writer *w;
     rf_error err;
-    rf_writer_column col = {"v", RF_FLOAT32, RF_KIND_JAGGED, 0, {0}};
+    rf_writer_column col = {"v", RF_FLOAT32, RF_KIND_JAGGED, 0, {0}, 0};
     if (rf_writer_open(path, "t", &opt, &w, &err) != RF_OK || rf_writer_add_column(w, &col, &err) != RF_OK) {
         fprintf(stderr, "writer: %s\n", err.msg);
         return 1;

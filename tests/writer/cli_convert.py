@@ -103,6 +103,18 @@ def main():
         for name in ("x", "v", "a"):
             check(d["columns"][name] == part["columns"][name], "root to %s: column %s" % (fmt, name))
     check(src["entries"] == 5000, "gen wrote 5000 entries")
+    nested = os.path.join(os.environ.get("ROOTFEED_SHARED", ""), "data", "external",
+                          "uproot-vectorVectorDouble.root")
+    if os.path.exists(nested):  # vector<vector<double>> to both formats
+        for fmt in ("ttree", "rntuple"):
+            out = os.path.join(tmp, "nested-%s.root" % fmt)
+            r = run("convert", nested, out, "--format", fmt)
+            check(r.returncode == 0, "convert nested to %s: %s" % (fmt, r.stderr.strip()))
+            if r.returncode == 0:
+                check(dump(out, "t")["columns"]["x"] == dump(nested, "t")["columns"]["x"],
+                      "nested to %s: column x" % fmt)
+    elif os.environ.get("ROOTFEED_REQUIRE_DATA") == "1":
+        check(False, "no %s (ROOTFEED_REQUIRE_DATA=1)" % nested)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

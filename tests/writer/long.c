@@ -28,7 +28,7 @@ static int write_file(const char *path, rf_format fmt, rf_error *err)
         return 0;
     const char *names[3] = {"x", "y", "z"};
     for (int c = 0; c < 3; c++) {
-        rf_writer_column col = {names[c], RF_FLOAT64, RF_KIND_FLAT, 0, {0}};
+        rf_writer_column col = {names[c], RF_FLOAT64, RF_KIND_FLAT, 0, {0}, 0};
         if (rf_writer_add_column(w, &col, err) != RF_OK)
             return rf_writer_abort(w), 0;
     }

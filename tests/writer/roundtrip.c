@@ -1,7 +1,7 @@
-/* roundtrip.c - property test: random schemas (every dtype; flat, fixed and jagged shapes),
- * random sizes, batch splits, cluster and basket sizes, every codec and both formats are
- * written with rf_writer_* and read back with rf_table_read; every value, every count and
- * the cluster edges must come back exactly. Usage: roundtrip [ITERATIONS [SEED]]. */
+/* roundtrip.c - property test: random schemas (every dtype; flat, fixed, jagged and nested
+ * jagged shapes), random sizes, batch splits, cluster and basket sizes, every codec and both
+ * formats are written with rf_writer_* and read back with rf_table_read; every value, every
+ * count and the cluster edges must come back exactly. Usage: roundtrip [ITERATIONS [SEED]]. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +32,10 @@ static void random_schema(uint64_t *rng, sample_col *cols, int n)
                 c->def.shape[d] = 2 + (int64_t)((*rng >> (16 + 4 * d)) % 4); /* the TTree reader reads x[1] as flat */
         }
         c->max_items = (int)((*rng >> 32) % 9);
+        if (c->def.kind == RF_KIND_JAGGED && c->def.ndims == 0 && (*rng >> 36) % 3 == 0) {
+            c->def.nlevels = 2 + (int)((*rng >> 40) % (RF_MAX_LEVELS - 1)); /* nested: 2 .. RF_MAX_LEVELS */
+            c->max_items = 1 + (int)((*rng >> 44) % 4);
+        }
     }
 }
 
@@ -41,10 +45,13 @@ static int same_values(const rf_column_data *a, const rf_column_data *b, size_t 
         return 0;
     if (a->nvalues && memcmp(a->values, b->values, (size_t)a->nvalues * es) != 0)
         return 0;
-    for (int l = 0; l < a->nlevels; l++)
-        for (int64_t e = 0; e <= a->nentries; e++)
+    int64_t n = a->nentries;
+    for (int l = 0; l < a->nlevels; l++) {
+        for (int64_t e = 0; e <= n; e++)
             if (a->offsets[l][e] - a->offsets[l][0] != b->offsets[l][e] - b->offsets[l][0])
                 return 0;
+        n = a->offsets[l][n] - a->offsets[l][0];
+    }
     return 1;
 }
 
@@ -83,7 +90,9 @@ static void verify(const char *path, const sample_col *cols, int nc, int64_t n, 
     for (int c = 0; c < nc; c++) {
         long k = rf_table_find_column(t, cols[c].def.name);
         const rf_column_info *ci = k >= 0 ? rf_table_column(t, (size_t)k) : NULL;
-        int shape_ok = ci && ci->dtype == cols[c].def.dtype && ci->kind == cols[c].def.kind && ci->ndims == cols[c].def.ndims;
+        int levels = cols[c].def.kind != RF_KIND_JAGGED ? 0 : cols[c].def.nlevels > 1 ? cols[c].def.nlevels : 1;
+        int shape_ok = ci && ci->dtype == cols[c].def.dtype && ci->kind == cols[c].def.kind &&
+                       ci->ndims == cols[c].def.ndims && ci->nlevels == levels;
         for (int d = 0; shape_ok && d < ci->ndims; d++)
             shape_ok = ci->shape[d] == cols[c].def.shape[d];
         CHECK(shape_ok, "%s: column %s (%s %s, %d dims): read back as %s %s with %d dims", what, cols[c].def.name,

@@ -12,7 +12,7 @@
 
 typedef struct sample_col {
     rf_writer_column def;
-    int max_items;     /* jagged: 0..max_items items per entry */
+    int max_items;     /* jagged: 0..max_items items per entry (and per item of a nested level) */
 } sample_col;
 
 /* splitmix64 */
@@ -31,7 +31,7 @@ void sample_value(rf_dtype d, uint64_t seed, int col, int64_t e, int64_t k, void
 /* Fills d (caller-initialised) with entries [e0, e0+n) of column col. */
 void sample_fill(const sample_col *c, uint64_t seed, int col, int64_t e0, int64_t n,
                  rf_column_data *d);
-/* The full schema: every dtype flat, fixed arrays, jagged columns. */
+/* The full schema: every dtype flat, fixed arrays, jagged and nested jagged columns. */
 extern const sample_col sample_schema[];
 extern const int sample_ncols;
 

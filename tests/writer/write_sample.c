@@ -27,13 +27,15 @@ static void print_value(FILE *f, rf_dtype d, const uint8_t *p)
 static void dump_column(FILE *f, const sample_col *c, const rf_column_data *d, int first)
 {
     size_t es = rf_dtype_size(c->def.dtype);
-    fprintf(f, "%s\"%s\": {\"kind\": \"%s\", \"dtype\": \"%s\", ", first ? "" : ",\n", c->def.name,
-            rf_kind_name(c->def.kind), rf_dtype_name(c->def.dtype));
-    if (d->nlevels) {
-        fprintf(f, "\"counts\": [");
-        for (int64_t e = 0; e < d->nentries; e++)
-            fprintf(f, "%s%lld", e ? "," : "", (long long)(d->offsets[0][e + 1] - d->offsets[0][e]));
+    fprintf(f, "%s\"%s\": {\"kind\": \"%s\", \"dtype\": \"%s\", \"nlevels\": %d, ", first ? "" : ",\n",
+            c->def.name, rf_kind_name(c->def.kind), rf_dtype_name(c->def.dtype), d->nlevels);
+    int64_t n = d->nentries;
+    for (int l = 0; l < d->nlevels; l++) { /* "counts": level 0 (entries), "counts1": level 1, ... */
+        fprintf(f, l ? "\"counts%d\": [" : "\"counts\": [", l);
+        for (int64_t i = 0; i < n; i++)
+            fprintf(f, "%s%lld", i ? "," : "", (long long)(d->offsets[l][i + 1] - d->offsets[l][i]));
         fprintf(f, "], ");
+        n = d->offsets[l][n];
     }
     fprintf(f, "\"values\": [");
     for (int64_t i = 0; i < d->nvalues; i++) {
