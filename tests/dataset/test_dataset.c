@@ -33,10 +33,10 @@ static void write_file(const char *name, rf_format fmt, int64_t e0, int64_t n, i
         printf("writer: %s\n", err.msg);
         exit(1);
     }
-    rf_writer_column cols[4] = {{"x", RF_INT32, RF_KIND_FLAT, 0, {0}},
-                                {"f", RF_FLOAT32, RF_KIND_FLAT, 0, {0}},
-                                {"v", RF_FLOAT64, RF_KIND_JAGGED, 0, {0}},
-                                {"a", RF_INT16, RF_KIND_FIXED, 1, {2}}};
+    rf_writer_column cols[4] = {{"x", RF_INT32, RF_KIND_FLAT, 0, {0}, 0},
+                                {"f", RF_FLOAT32, RF_KIND_FLAT, 0, {0}, 0},
+                                {"v", RF_FLOAT64, RF_KIND_JAGGED, 0, {0}, 0},
+                                {"a", RF_INT16, RF_KIND_FIXED, 1, {2}, 0}};
     int nc = with_a ? 4 : 3;
     for (int i = 0; i < nc; i++)
         rf_writer_add_column(w, &cols[i], &err);
