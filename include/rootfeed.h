@@ -7,7 +7,10 @@
  * and never exits.
  *
  * Threads: an rf_file and the rf_tables opened from it may be used by one thread at a time.
- * Open the file once per thread to read in parallel (sources use pread: no shared cursor).
+ * Open the file once per thread to read in parallel (local files are memory-mapped, or read
+ * with pread: no shared cursor). A local file truncated by another process while open gives
+ * RF_ERR_IO on the next read, not a crash (rootfeed handles SIGBUS on its own mappings and
+ * passes other SIGBUS signals to the handler installed before it).
  *
  * Format-neutral model: a table (TTree, TNtuple(D) or RNTuple) has a number of entries and
  * columns. A column holds numbers of one dtype; per entry it is either one value (flat), a

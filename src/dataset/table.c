@@ -7,6 +7,7 @@
 
 #include "../common/buffer.h"
 #include "../common/error.h"
+#include "../io/source.h"
 #include "../tfile/tfile.h"
 
 void rf_column_data_init(rf_column_data *d)
@@ -111,5 +112,6 @@ rf_status rf_table_read(rf_table *t, size_t col, int64_t first, int64_t last, rf
         RF_TRY(rf_coldata_reserve_offsets(out, l, 0, err));
         out->offsets[l][0] = 0;
     }
-    return t->ops->read(t, col, first, last, out, err);
+    /* the format decodes from views of the file: check that its bytes were real */
+    return rf_source_check(t->file->src, t->ops->read(t, col, first, last, out, err), err);
 }

@@ -75,8 +75,8 @@ rf_status rf_source_open_buffered(rf_source *inner, size_t window, rf_source **o
     b->inner = inner;
     b->win = win;
     b->cap = window;
-    b->base = (rf_source){buffered_read_at, rf_source_read_many_loop, buffered_close, buffered_view_at, inner->size,
-                          inner->name};
+    b->base = (rf_source){.read_at = buffered_read_at, .read_many = rf_source_read_many_loop, .close = buffered_close,
+                          .view_at = buffered_view_at, .size = inner->size, .name = inner->name};
     *out = &b->base;
     return RF_OK;
 }

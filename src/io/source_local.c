@@ -1,5 +1,6 @@
-/* source_local.c - byte sources over a local file (pread, never reading the whole file) and
- * over memory (fuzzers and tests feed bytes without touching the disk). */
+/* source_local.c - which source a local file gets (mapped, or pread behind read-ahead), the
+ * pread source (never reading the whole file) and the memory source (fuzzers and tests feed
+ * bytes without touching the disk). */
 #define _GNU_SOURCE
 #include "source.h"
 
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include "../common/error.h"
+
+#define READAHEAD_BYTES (1u << 20) /* pread: one read serves the nearby baskets */
 
 typedef struct {
     rf_source base;
@@ -80,7 +83,8 @@ rf_status rf_source_open_local(const char *path, rf_source **out, rf_error *err)
         return rf_fail(err, RF_ERR_NOMEM, "%s: out of memory", path);
     }
     ls->fd = fd;
-    ls->base = (rf_source){local_read_at, rf_source_read_many_loop, local_close, NULL, (uint64_t)st.st_size, name};
+    ls->base = (rf_source){.read_at = local_read_at, .read_many = rf_source_read_many_loop, .close = local_close,
+                           .size = (uint64_t)st.st_size, .name = name};
     *out = &ls->base;
     return RF_OK;
 }
@@ -117,7 +121,21 @@ rf_status rf_source_open_memory(const void *data, size_t size, const char *name,
         return rf_fail(err, RF_ERR_NOMEM, "out of memory");
     }
     ms->data = data;
-    ms->base = (rf_source){memory_read_at, rf_source_read_many_loop, memory_close, memory_view_at, size, nm};
+    ms->base = (rf_source){.read_at = memory_read_at, .read_many = rf_source_read_many_loop, .close = memory_close,
+                           .view_at = memory_view_at, .size = size, .name = nm, .stable_views = 1};
     *out = &ms->base;
     return RF_OK;
+}
+
+rf_status rf_source_open_file(const char *path, rf_source **out, rf_error *err)
+{
+    const char *mode = getenv("ROOTFEED_IO");
+    if (!mode || strcmp(mode, "pread")) {
+        rf_status s = rf_source_open_mapped(path, out, NULL);
+        if (s == RF_OK)
+            return s;
+    }
+    rf_source *src;
+    RF_TRY(rf_source_open_local(path, &src, err));
+    return rf_source_open_buffered(src, READAHEAD_BYTES, out, err);
 }

@@ -13,7 +13,6 @@
 #include "rbuf.h"
 
 #define KEY_HEADER_MAX 4096 /* bytes read to parse one key header with its strings */
-#define RF_READAHEAD_BYTES (1u << 20) /* local files: one pread serves the nearby baskets */
 
 void rf_key_clear(rf_key *key)
 {
@@ -78,6 +77,29 @@ rf_status rf_key_read(rf_file *f, int64_t off, rf_key *key, rf_error *err)
     return RF_OK;
 }
 
+/* Decompresses nbytes stored at seek into len bytes of dst: straight from a view of the
+ * source when it has one (no copy of the compressed bytes), else from a copy. */
+static rf_status unzip_blob(rf_file *f, int64_t seek, size_t nbytes, uint8_t *dst, size_t len, rf_error *err)
+{
+    const uint8_t *src;
+    uint8_t *tmp = NULL;
+    if (!f->src->view_at || f->src->view_at(f->src, (uint64_t)seek, nbytes, &src, NULL) != RF_OK) {
+        RF_CHECK((tmp = malloc(nbytes ? nbytes : 1)), err, RF_ERR_NOMEM, "%s: out of memory for %zu bytes", f->name,
+                 nbytes);
+        rf_status s = f->src->read_at(f->src, (uint64_t)seek, tmp, nbytes, err);
+        if (s != RF_OK) {
+            free(tmp);
+            return s;
+        }
+        src = tmp;
+    }
+    rf_status s = rf_source_check(f->src, rf_unzip(f->codec, src, nbytes, dst, len, err), err);
+    free(tmp);
+    if (s != RF_OK && s != RF_ERR_IO)
+        rf_wrap(err, s, "%s: compressed data at offset %lld: ", f->name, (long long)seek);
+    return s;
+}
+
 rf_status rf_tfile_read_blob(rf_file *f, int64_t seek, size_t nbytes, uint8_t *dst, size_t len, rf_error *err)
 {
     RF_CHECK(seek >= 0 && (uint64_t)seek <= f->src->size && nbytes <= f->src->size - (uint64_t)seek, err,
@@ -87,13 +109,7 @@ rf_status rf_tfile_read_blob(rf_file *f, int64_t seek, size_t nbytes, uint8_t *d
         return f->src->read_at(f->src, (uint64_t)seek, dst, len, err);
     RF_CHECK(nbytes < len, err, RF_ERR_FORMAT,
              "%s: blob at offset %lld stores %zu bytes for %zu uncompressed", f->name, (long long)seek, nbytes, len);
-    uint8_t *tmp = malloc(nbytes ? nbytes : 1);
-    RF_CHECK(tmp, err, RF_ERR_NOMEM, "%s: out of memory for %zu bytes", f->name, nbytes);
-    rf_status s = f->src->read_at(f->src, (uint64_t)seek, tmp, nbytes, err);
-    if (s == RF_OK && (s = rf_unzip(f->codec, tmp, nbytes, dst, len, err)) != RF_OK)
-        rf_wrap(err, s, "%s: compressed data at offset %lld: ", f->name, (long long)seek);
-    free(tmp);
-    return s;
+    return unzip_blob(f, seek, nbytes, dst, len, err);
 }
 
 rf_status rf_key_read_payload(rf_file *f, const rf_key *key, uint8_t **out, size_t *len, rf_error *err)
@@ -253,10 +269,9 @@ rf_status rf_file_open(const char *path, rf_file **out, rf_error *err)
 {
     *out = NULL;
     RF_CHECK(path, err, RF_ERR_ARG, "rf_file_open: NULL path");
-    rf_source *src, *buffered;
-    RF_TRY(rf_source_open_local(path, &src, err));
-    RF_TRY(rf_source_open_buffered(src, RF_READAHEAD_BYTES, &buffered, err));
-    return rf_file_open_source(buffered, out, err);
+    rf_source *src;
+    RF_TRY(rf_source_open_file(path, &src, err));
+    return rf_file_open_source(src, out, err);
 }
 
 void rf_file_close(rf_file *f)
