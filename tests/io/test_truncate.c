@@ -44,7 +44,7 @@ static int write_table(const char *path, rf_format format, int compression)
     rf_dtype dt[4] = {RF_FLOAT32, RF_INT32, RF_FLOAT64, RF_FLOAT32};
     rf_column_data c[4];
     for (int k = 0; k < 4; k++) {
-        rf_writer_column col = {names[k], dt[k], k == 3 ? RF_KIND_JAGGED : RF_KIND_FLAT, 0, {0}};
+        rf_writer_column col = {.name = names[k], .dtype = dt[k], .kind = k == 3 ? RF_KIND_JAGGED : RF_KIND_FLAT};
         rf_writer_add_column(w, &col, NULL);
         rf_column_data_init(&c[k]);
         c[k].dtype = dt[k];
