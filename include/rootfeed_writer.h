@@ -65,7 +65,12 @@ typedef struct rf_writer_column {
                                 vector<vector<float>>, ... up to RF_MAX_LEVELS (ndims 0 then) */
 } rf_writer_column;
 
-/* Creates (truncates) path for a table called name. opt may be NULL for the defaults. */
+/* Starts writing a file at path holding a table called name; opt may be NULL for the
+ * defaults. Nothing is written at path itself until rf_writer_close succeeds: the bytes go to
+ * a temporary file in path's directory, which a successful close fsyncs and renames onto path
+ * (replacing a file that is there; a symbolic link is written through). A failed close,
+ * rf_writer_abort, a crash or kill -9 leave an existing file at path byte-identical and
+ * nothing partial under its name. path must be a regular file or not exist. */
 rf_status rf_writer_open(const char *path, const char *name, const rf_writer_options *opt,
                          rf_writer **out, rf_error *err);
 
@@ -83,11 +88,11 @@ rf_status rf_writer_append(rf_writer *w, const rf_column_data *cols, size_t ncol
 
 int64_t rf_writer_entries(const rf_writer *w);
 
-/* Writes everything that is pending and the file's metadata, closes the file and frees w
- * (also on error). */
+/* Writes everything that is pending and the file's metadata, flushes it to disk, puts it in
+ * place at the writer's path and frees w (also on error, when path keeps its old bytes). */
 rf_status rf_writer_close(rf_writer *w, rf_error *err);
 
-/* Frees w without finishing the file (what is on disk is then not a valid ROOT file). */
+/* Frees w and discards what it wrote: path keeps its old bytes (or stays absent). */
 void rf_writer_abort(rf_writer *w);
 
 #ifdef __cplusplus

@@ -2,11 +2,11 @@
  * and the root directory record at 100 (both rewritten at close), then every record at the
  * current end, then at close the StreamerInfo list, the root directory's key list and the
  * free-segment record. Keys are buffered and written with one write per megabytes, so that
- * thousands of small baskets cost few system calls. */
+ * thousands of small baskets cost few system calls. The bytes go to a temporary beside the
+ * target (safefile.h) that only a successful tfw_close puts in place. */
 #include "tfile_w.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +15,7 @@
 #include "../codec/codec.h"
 #include "../common/endian.h"
 #include "../common/error.h"
+#include "safefile.h"
 #include "streamers.h"
 #include "wbuf.h"
 
@@ -24,7 +25,7 @@
 #define FLUSH_AT (4u << 20)
 
 struct tfw {
-    int fd;
+    sf_file out;
     char *path, *name, *title;
     int setting;
     uint64_t end;        /* next free byte (fEND) */
@@ -62,7 +63,7 @@ uint64_t tfw_end(const tfw *w) { return w->end; }
 static rf_status write_all(tfw *w, const uint8_t *p, size_t n, uint64_t at, rf_error *err)
 {
     while (n) {
-        ssize_t k = pwrite(w->fd, p, n, (off_t)at);
+        ssize_t k = pwrite(w->out.fd, p, n, (off_t)at);
         if (k < 0 && errno == EINTR)
             continue;
         RF_CHECK(k > 0, err, RF_ERR_IO, "%s: write of %zu bytes at offset %llu failed: %s", w->path, n,
@@ -205,7 +206,7 @@ rf_status tfw_open(const char *path, const char *title, int setting, tfw **out, 
     *out = NULL;
     tfw *w = calloc(1, sizeof *w);
     RF_CHECK(w, err, RF_ERR_NOMEM, "%s: out of memory", path);
-    w->fd = -1;
+    w->out.fd = -1;
     w->path = strdup(path);
     w->name = strdup(base_name(path));
     w->title = strdup(title ? title : "");
@@ -214,11 +215,10 @@ rf_status tfw_open(const char *path, const char *title, int setting, tfw **out, 
         tfw_abort(w);
         return rf_fail(err, RF_ERR_NOMEM, "%s: out of memory", path);
     }
-    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (w->fd < 0) {
-        rf_fail(err, RF_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    rf_status s = sf_open(path, &w->out, err);
+    if (s != RF_OK) {
         tfw_abort(w);
-        return err ? err->code : RF_ERR_IO;
+        return s;
     }
     w->setting = setting;
     w->datime = root_datime();
@@ -236,8 +236,7 @@ void tfw_abort(tfw *w)
 {
     if (!w)
         return;
-    if (w->fd >= 0)
-        close(w->fd);
+    sf_abort(&w->out);
     wb_free(&w->pend);
     wb_free(&w->keys);
     rf_codec_free(w->codec);
@@ -327,11 +326,8 @@ static rf_status write_tail(tfw *w, const char *const *classes, size_t n, rf_err
 rf_status tfw_close(tfw *w, const char *const *classes, size_t nclasses, rf_error *err)
 {
     rf_status s = write_tail(w, classes, nclasses, err);
-    if (s == RF_OK && close(w->fd) != 0)
-        s = rf_fail(err, RF_ERR_IO, "%s: close failed: %s", w->path, strerror(errno));
-    else if (s != RF_OK)
-        close(w->fd);
-    w->fd = -1;
+    if (s == RF_OK)
+        s = sf_commit(&w->out, err);
     tfw_abort(w);
     return s;
 }
