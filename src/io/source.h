@@ -26,14 +26,10 @@
 #include <stdint.h>
 
 #include "rootfeed.h"
+#include "rootfeed_source.h"
 
-typedef struct rf_range {
-    uint64_t offset;
-    size_t size;
-    void *dst;
-} rf_range;
-
-typedef struct rf_source rf_source;
+/* The table every source implements (public sources of rf_source_new are adapted to it in
+ * source_custom.c). */
 struct rf_source {
     /* Reads exactly n bytes at offset into buf; a range past the end is an RF_ERR_IO. */
     rf_status (*read_at)(rf_source *s, uint64_t offset, void *buf, size_t n, rf_error *err);
@@ -54,9 +50,6 @@ struct rf_source {
     int stable_views;
 };
 
-/* The source for a local file: memory-mapped, or pread behind a 1 MiB read-ahead window when
- * the file cannot be mapped or the environment variable ROOTFEED_IO is "pread" (to compare). */
-rf_status rf_source_open_file(const char *path, rf_source **out, rf_error *err);
 /* A memory-mapped local file (stable views; see the header comment on truncation). */
 rf_status rf_source_open_mapped(const char *path, rf_source **out, rf_error *err);
 /* A local file read with pread (never reading the whole file). */
@@ -69,12 +62,6 @@ rf_status rf_source_open_memory(const void *data, size_t size, const char *name,
 rf_status rf_source_open_buffered(rf_source *inner, size_t window, rf_source **out, rf_error *err);
 /* Loops over read_at: the default read_many. */
 rf_status rf_source_read_many_loop(rf_source *s, const rf_range *ranges, size_t n, rf_error *err);
-
-static inline void rf_source_close(rf_source *s)
-{
-    if (s)
-        s->close(s);
-}
 
 /* The status of work that used views of s: st, or RF_ERR_IO when the bytes were not real. */
 static inline rf_status rf_source_check(rf_source *s, rf_status st, rf_error *err)

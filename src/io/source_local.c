@@ -1,4 +1,5 @@
-/* source_local.c - which source a local file gets (mapped, or pread behind read-ahead), the
+/* source_local.c - which source a path gets (rf_source_open: mapped, or pread behind
+ * read-ahead; remote schemes refused until they are implemented), the public accessors, the
  * pread source (never reading the whole file) and the memory source (fuzzers and tests feed
  * bytes without touching the disk). */
 #define _GNU_SOURCE
@@ -127,15 +128,69 @@ rf_status rf_source_open_memory(const void *data, size_t size, const char *name,
     return RF_OK;
 }
 
-rf_status rf_source_open_file(const char *path, rf_source **out, rf_error *err)
+void rf_source_options_init(rf_source_options *opt)
 {
-    const char *mode = getenv("ROOTFEED_IO");
-    if (!mode || strcmp(mode, "pread")) {
-        rf_status s = rf_source_open_mapped(path, out, NULL);
-        if (s == RF_OK)
+    memset(opt, 0, sizeof *opt);
+    opt->size = sizeof *opt;
+    opt->io = RF_IO_AUTO;
+    opt->readahead = READAHEAD_BYTES;
+    opt->threads = 4;
+    opt->memory_limit = (size_t)64 << 20;
+}
+
+static int is_remote(const char *path)
+{
+    static const char *const schemes[] = {"root://", "roots://", "xroot://", "http://", "https://"};
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+        if (!strncmp(path, schemes[i], strlen(schemes[i])))
+            return 1;
+    return 0;
+}
+
+/* A local file: memory-mapped (RF_IO_AUTO unless ROOTFEED_IO=pread, RF_IO_MMAP), else pread
+ * behind the read-ahead window. */
+rf_status rf_source_open(const char *path, const rf_source_options *opt, rf_source **out,
+                         rf_error *err)
+{
+    RF_CHECK(path && out, err, RF_ERR_ARG, "rf_source_open: NULL path or output");
+    *out = NULL;
+    rf_source_options o;
+    rf_source_options_init(&o);
+    if (opt)
+        memcpy(&o, opt, opt->size < sizeof o ? opt->size : sizeof o);
+    RF_CHECK(!is_remote(path), err, RF_ERR_UNSUPPORTED, "%s: remote files are not supported yet", path);
+    if (!strncmp(path, "file://", 7))
+        path += 7;
+    const char *env = getenv("ROOTFEED_IO");
+    if (o.io == RF_IO_AUTO && env && !strcmp(env, "pread"))
+        o.io = RF_IO_PREAD;
+    if (o.io != RF_IO_PREAD) {
+        rf_status s = rf_source_open_mapped(path, out, o.io == RF_IO_MMAP ? err : NULL);
+        if (s == RF_OK || o.io == RF_IO_MMAP)
             return s;
     }
     rf_source *src;
     RF_TRY(rf_source_open_local(path, &src, err));
-    return rf_source_open_buffered(src, READAHEAD_BYTES, out, err);
+    return rf_source_open_buffered(src, o.readahead ? o.readahead : READAHEAD_BYTES, out, err);
+}
+
+void rf_source_close(rf_source *s)
+{
+    if (s)
+        s->close(s);
+}
+
+uint64_t rf_source_size(const rf_source *s) { return s->size; }
+const char *rf_source_name(const rf_source *s) { return s->name; }
+
+rf_status rf_source_read(rf_source *s, uint64_t offset, void *buf, size_t n, rf_error *err)
+{
+    RF_CHECK(s && (buf || !n), err, RF_ERR_ARG, "rf_source_read: NULL source or buffer");
+    return s->read_at(s, offset, buf, n, err);
+}
+
+rf_status rf_source_read_many(rf_source *s, const rf_range *ranges, size_t n, rf_error *err)
+{
+    RF_CHECK(s && (ranges || !n), err, RF_ERR_ARG, "rf_source_read_many: NULL source or ranges");
+    return s->read_many(s, ranges, n, err);
 }

@@ -269,8 +269,17 @@ rf_status rf_file_open(const char *path, rf_file **out, rf_error *err)
 {
     *out = NULL;
     RF_CHECK(path, err, RF_ERR_ARG, "rf_file_open: NULL path");
+    return rf_file_open_with(path, NULL, out, err);
+}
+
+rf_status rf_file_open_with(const char *path, const rf_source_options *opt, rf_file **out,
+                            rf_error *err)
+{
+    RF_CHECK(out, err, RF_ERR_ARG, "rf_file_open: NULL output");
+    *out = NULL;
+    RF_CHECK(path, err, RF_ERR_ARG, "rf_file_open: NULL path");
     rf_source *src;
-    RF_TRY(rf_source_open_file(path, &src, err));
+    RF_TRY(rf_source_open(path, opt, &src, err));
     return rf_file_open_source(src, out, err);
 }
 

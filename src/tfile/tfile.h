@@ -39,8 +39,7 @@ struct rf_file {
     rf_codec *codec;
 };
 
-/* Opens a file on an existing source (taken over: closed with the file, also on failure). */
-rf_status rf_file_open_source(rf_source *src, rf_file **out, rf_error *err);
+/* rf_file_open_source (a file over an existing source) is public: rootfeed_source.h. */
 
 /* Parses a TKey header at file offset off (reads at most max bytes of it). */
 rf_status rf_key_read(rf_file *f, int64_t off, rf_key *key, rf_error *err);
