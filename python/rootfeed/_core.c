@@ -825,7 +825,8 @@ static struct PyModuleDef core_module = {
 
 PyMODINIT_FUNC PyInit__core(void)
 {
-    PyTypeObject *types[] = {&Buffer_Type, &File_Type, &Table_Type, &Plan_Type, &rfpy_Dataset_Type};
+    PyTypeObject *types[] = {&Buffer_Type, &File_Type, &Table_Type, &Plan_Type, &rfpy_Dataset_Type,
+                             &rfpy_Writer_Type};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (PyType_Ready(types[i]) < 0)
             return NULL;
@@ -841,6 +842,7 @@ PyMODINIT_FUNC PyInit__core(void)
         PyModule_AddObjectRef(m, "Table", (PyObject *)&Table_Type) < 0 ||
         PyModule_AddObjectRef(m, "Plan", (PyObject *)&Plan_Type) < 0 ||
         PyModule_AddObjectRef(m, "Dataset", (PyObject *)&rfpy_Dataset_Type) < 0 ||
+        PyModule_AddObjectRef(m, "Writer", (PyObject *)&rfpy_Writer_Type) < 0 ||
         PyModule_AddStringConstant(m, "version", RF_VERSION_STRING) < 0) {
         Py_DECREF(m);
         return NULL;

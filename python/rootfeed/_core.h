@@ -1,6 +1,6 @@
 /* _core.h - what the C files of the extension rootfeed._core share: the exception mapping,
  * Buffers (zero-copy memory handed to Python), column descriptions, and the types each file
- * defines (_core.c: Buffer, File, Table, Plan; _dataset.c: Dataset). */
+ * defines (_core.c: Buffer, File, Table, Plan; _dataset.c: Dataset; _writer.c: Writer). */
 #ifndef RFPY_CORE_H
 #define RFPY_CORE_H
 
@@ -25,5 +25,6 @@ PyObject *rfpy_column_info(const rf_column_info *c);
 int rfpy_dtype(const char *name);
 
 extern PyTypeObject rfpy_Dataset_Type;
+extern PyTypeObject rfpy_Writer_Type;
 
 #endif

@@ -108,9 +108,11 @@ static rf_status check_column(const rf_writer *w, const rf_writer_column *c, siz
                                              (c->nlevels < 2 || c->ndims == 0) : c->nlevels == 0,
              err, RF_ERR_ARG, "%s: column '%s': %d levels (jagged columns take 1 to %d, nested ones no "
              "inner dimensions; others none)", w->path, c->name, c->nlevels, RF_MAX_LEVELS);
-    RF_CHECK(!strchr(c->name, '/') && !strchr(c->name, '[') && !strchr(c->name, ':') &&
-             !strchr(c->name, '.'), err, RF_ERR_ARG,
-             "%s: column name '%s' contains one of / [ : .", w->path, c->name);
+    /* TTree leaf titles use ':' between leaves; RNTuple field names may not hold '.' (ATLAS
+     * writes PHYSLITE's "AnalysisMuonsAuxDyn.pt" as "AnalysisMuonsAuxDyn:pt" there) */
+    const char *bad = w->opt.format == RF_FORMAT_TTREE ? "/[:" : "/[.";
+    RF_CHECK(!strpbrk(c->name, bad), err, RF_ERR_ARG, "%s: column name '%s' contains one of %s",
+             w->path, c->name, bad);
     *item = 1;
     for (int d = 0; d < c->ndims; d++) {
         RF_CHECK(c->shape[d] > 0 && c->shape[d] <= 1 << 20 && *item * (size_t)c->shape[d] <= 1 << 24, err,

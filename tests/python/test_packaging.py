@@ -22,7 +22,8 @@ def test_wheel_contents_and_install(tmp_path, external):
     assert [n for n in files if not n.startswith("rootfeed/")] == \
         ["rootfeed-0.1.0.data/scripts/rootfeed"]
     assert any(n.startswith("rootfeed/_core.") and n.endswith(".so") for n in files)
-    assert {"rootfeed/__init__.py", "rootfeed/_reading.py", "rootfeed/__init__.pyi",
+    assert {"rootfeed/__init__.py", "rootfeed/_reading.py", "rootfeed/_writing.py",
+            "rootfeed/__init__.pyi",
             "rootfeed/py.typed"} <= set(files)
     assert not [n for n in names if any(w in n for w in ("test", "bench", "fuzz", ".h", ".a"))]
     target = tmp_path / "site"
