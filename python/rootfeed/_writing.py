@@ -13,8 +13,8 @@ Columns: a NumPy array (or anything ``np.asarray`` takes) of shape (n,) is flat,
 variable number of items per entry, each item a scalar or a fixed block) is a
 :class:`rootfeed.Ragged`, an awkward Array of one ``var`` dimension, or a tuple
 ``(offsets, values)`` with n + 1 non-decreasing offsets into values. Dtypes: bool, int8-64,
-uint8-64, float32, float64. The file appears only when :meth:`Writer.close` succeeds (the C
-writer writes a temporary file and renames it): an exception inside ``with`` leaves no file.
+uint8-64, float32, float64. The file is complete when :meth:`Writer.close` succeeds; an
+exception inside ``with`` abandons it.
 """
 
 import os
@@ -136,8 +136,8 @@ class Writer:
     The first :meth:`extend` declares the columns (names, dtypes, kinds and shapes, in the
     dict's order); later ones must give the same columns (in any order) with the same kinds
     and shapes, and values that NumPy converts to the declared dtype safely. The file is
-    committed by :meth:`close` (also at the end of a ``with`` block); an exception in the block
-    or :meth:`abort` drops it. A Writer never closed is dropped when garbage-collected.
+    finished by :meth:`close` (also at the end of a ``with`` block); an exception in the block
+    or :meth:`abort` abandons it. A Writer never closed is dropped when garbage-collected.
 
     Column names: TTree names may hold '.' (PHYSLITE's "AnalysisMuonsAuxDyn.pt"), RNTuple names
     may hold ':' ("AnalysisMuonsAuxDyn:pt", as ATLAS writes them); neither takes '/' or '['. A
