@@ -4,8 +4,8 @@
  * as [(values, offsets or None, nentries)], each values/offsets an object with the buffer
  * protocol (C-contiguous, the column's dtype; the Python layer converts), checks that every
  * buffer holds what the entries need, and copies them into the writer without the GIL;
- * close() finishes the file (its success is the commit), abort() or garbage collection of an
- * open Writer abandons it.
+ * close() finishes the file (its success is the commit: the C writer renames its temporary
+ * file into place), abort() or garbage collection of an open Writer drops it.
  * A lock keeps one C call per writer at a time (the C writer serves one thread). */
 #include "_core.h"
 

@@ -13,8 +13,8 @@ Columns: a NumPy array (or anything ``np.asarray`` takes) of shape (n,) is flat,
 variable number of items per entry, each item a scalar or a fixed block) is a
 :class:`rootfeed.Ragged`, an awkward Array of one ``var`` dimension, or a tuple
 ``(offsets, values)`` with n + 1 non-decreasing offsets into values. Dtypes: bool, int8-64,
-uint8-64, float32, float64. The file is complete when :meth:`Writer.close` succeeds; an
-exception inside ``with`` abandons it.
+uint8-64, float32, float64. The write is atomic: the file appears (or replaces an older one)
+only when :meth:`Writer.close` succeeds; an exception inside ``with`` leaves no trace.
 """
 
 import os
@@ -136,8 +136,9 @@ class Writer:
     The first :meth:`extend` declares the columns (names, dtypes, kinds and shapes, in the
     dict's order); later ones must give the same columns (in any order) with the same kinds
     and shapes, and values that NumPy converts to the declared dtype safely. The file is
-    finished by :meth:`close` (also at the end of a ``with`` block); an exception in the block
-    or :meth:`abort` abandons it. A Writer never closed is dropped when garbage-collected.
+    committed by :meth:`close` (also at the end of a ``with`` block): the C writer writes a
+    temporary file and renames it. An exception in the block or :meth:`abort` drops it, and an
+    existing file of that name stays as it was. A Writer never closed is dropped when garbage-collected.
 
     Column names: TTree names may hold '.' (PHYSLITE's "AnalysisMuonsAuxDyn.pt"), RNTuple names
     may hold ':' ("AnalysisMuonsAuxDyn:pt", as ATLAS writes them); neither takes '/' or '['. A
@@ -214,7 +215,7 @@ class Writer:
             self._w.close()
 
     def abort(self):
-        """Drops the file unfinished (nothing is committed)."""
+        """Drops the file (nothing is committed; an older file of that name stays)."""
         self._w.abort()
 
     def __enter__(self):

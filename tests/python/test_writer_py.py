@@ -231,3 +231,27 @@ def test_core_checks_buffers(tmp_path):
     w.append([(np.zeros(2), None, 2), ok_v])
     w.close()
     assert rootfeed.open(tmp_path / "core.root")["events"]["v"].array().to_list() == [[[0, 0]], [[0, 0]]]
+
+
+@pytest.mark.parametrize("fmt", ["ttree", "rntuple"])
+def test_atomic(tmp_path, fmt):
+    """The file is committed by close() only: an exception inside the with block, abort(), or
+    a Writer dropped unclosed leave an existing file byte-identical and create no new one."""
+    old = tmp_path / "old.root"
+    rootfeed.write(old, "events", {"x": np.arange(5.0)}, format=fmt)
+    before = old.read_bytes()
+    with pytest.raises(RuntimeError, match="stop"):
+        with rootfeed.Writer(old, "events", format=fmt) as w:
+            w.extend({"x": np.zeros(1000)})
+            raise RuntimeError("stop")
+    w = rootfeed.Writer(old, "events", format=fmt)
+    w.extend({"y": np.ones(3)})
+    w.abort()
+    rootfeed.Writer(old, "events", format=fmt).extend({"z": np.ones(3)})  # dropped unclosed
+    assert old.read_bytes() == before
+    new = tmp_path / "new.root"
+    with pytest.raises(ValueError):
+        with rootfeed.Writer(new, "events", format=fmt) as w:
+            w.extend({"x": np.zeros(3)})
+            w.extend({"x": np.zeros((3, 2))})  # a bad batch
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.root"]
