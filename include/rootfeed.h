@@ -16,8 +16,10 @@
  * columns. A column holds numbers of one dtype; per entry it is either one value (flat), a
  * fixed block of values (fixed, with an inner shape), or a variable number of items (jagged;
  * nested vectors give several levels; the innermost items may themselves be fixed blocks).
- * rf_table_read() decodes entries [a, b) of one column into an rf_column_data whose buffers
- * it grows as needed and which the caller reuses across reads.
+ * Text is a column too (string: std::string, TString, char*, vector<string>, ...): its
+ * values are the bytes (RF_UINT8) and its innermost level the strings, as a jagged column of
+ * bytes (see rf_kind). rf_table_read() decodes entries [a, b) of one column into an
+ * rf_column_data whose buffers it grows as needed and which the caller reuses across reads.
  */
 #ifndef ROOTFEED_H
 #define ROOTFEED_H
@@ -59,8 +61,13 @@ typedef enum rf_dtype {
 size_t rf_dtype_size(rf_dtype t);
 const char *rf_dtype_name(rf_dtype t); /* "bool", "int8", ..., "float64" */
 
-typedef enum rf_kind { RF_KIND_FLAT = 0, RF_KIND_FIXED, RF_KIND_JAGGED } rf_kind;
-const char *rf_kind_name(rf_kind k); /* "flat", "fixed", "jagged" */
+/* RF_KIND_STRING: one string per entry (std::string, TString, char*) or per item of the outer
+ * levels (vector<string>: one level of lists, then the strings). dtype RF_UINT8 and nlevels
+ * counting the byte level: offsets[nlevels-1] delimit each string's bytes in values (UTF-8 as
+ * stored, no terminating NUL), the levels above are lists of strings as for jagged columns.
+ * A std::string column has nlevels 1, vector<string> 2, vector<vector<string>> 3. */
+typedef enum rf_kind { RF_KIND_FLAT = 0, RF_KIND_FIXED, RF_KIND_JAGGED, RF_KIND_STRING } rf_kind;
+const char *rf_kind_name(rf_kind k); /* "flat", "fixed", "jagged", "string" */
 
 #define RF_MAX_DIMS 8
 #define RF_MAX_LEVELS 4
@@ -71,7 +78,7 @@ typedef struct rf_column_info {
     const char *type_name;   /* the stored type, e.g. "Float_t", "vector<float>", "float" */
     rf_dtype dtype;
     rf_kind kind;
-    int nlevels;             /* jagged levels (0 for flat and fixed) */
+    int nlevels;             /* jagged levels (0 for flat and fixed; strings: with the bytes) */
     int ndims;               /* fixed inner dims of each innermost item */
     int64_t shape[RF_MAX_DIMS];
     const char *unsupported; /* NULL when readable, else why not */

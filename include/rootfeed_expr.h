@@ -64,7 +64,8 @@ extern "C" {
 typedef struct rf_expr_column {
     const char *name;
     rf_dtype dtype;
-    int nlevels;                /* 0: one value (or a fixed block) per entry; 1: jagged */
+    int nlevels;                /* 0: one value (or a fixed block) per entry; 1: jagged; -1:
+                                   strings, which expressions do not read */
     int64_t fixed;              /* values per entry of a fixed-size array column; 0 or 1: none */
     const rf_column_data *data; /* evaluation input; ignored by compile */
 } rf_expr_column;

@@ -295,6 +295,7 @@ static int pick_columns(const opts *o, rf_table *t, rf_writer *w, size_t *sel, s
         if (o->columns && !wanted(o->columns, ci->name))
             continue;
         const char *why = ci->unsupported ? ci->unsupported
+                          : ci->kind == RF_KIND_STRING ? "strings are not written yet"
                           : ci->nlevels > 1 && ci->ndims ? "nested jagged with an inner shape" : NULL;
         if (why) {
             if (o->columns)

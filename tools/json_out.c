@@ -1,26 +1,48 @@
 /* json_out.c - JSON printing for `rootfeed dump`: strings with escapes, numbers with
  * round-trip precision (9 significant digits for float32, 17 for float64), non-finite values
- * as "nan"/"inf"/"-inf", booleans as 0/1, and jagged columns as per-level counts. An entry
- * mask (from --filter) drops whole entries with all their nested items. */
+ * as "nan"/"inf"/"-inf", booleans as 0/1, jagged columns as per-level counts, and string
+ * columns as JSON strings (their outer levels as counts). An entry mask (from --filter) drops
+ * whole entries with all their nested items. */
 #include "json_out.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
-void json_string(FILE *out, const char *s)
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when there is none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+               : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* n bytes as a JSON string: UTF-8 kept, quotes, backslashes and control characters escaped,
+ * bytes that are not UTF-8 written as the code point of the same value (\u00XX). */
+static void json_bytes(FILE *out, const unsigned char *p, size_t n)
 {
     fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
+    for (size_t i = 0; i < n;) {
+        size_t len = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 1;
+        if (p[i] == '"' || p[i] == '\\')
+            fprintf(out, "\\%c", p[i]);
+        else if (p[i] < 0x20 || len == 0)
+            fprintf(out, "\\u%04x", p[i]);
         else
-            fputc(c, out);
+            fwrite(p + i, 1, len, out);
+        i += len ? len : 1;
     }
     fputc('"', out);
+}
+
+void json_string(FILE *out, const char *s)
+{
+    json_bytes(out, (const unsigned char *)s, strlen(s));
 }
 
 static void json_number(FILE *out, rf_dtype t, const void *base, int64_t i)
@@ -80,9 +102,10 @@ void json_column(FILE *out, const rf_column_info *ci, const rf_column_data *d, c
         }
         fputc(']', out);
     }
-    if (ci->kind == RF_KIND_JAGGED) {
+    int text = ci->kind == RF_KIND_STRING, lists = d->nlevels - text; /* levels printed as counts */
+    if (lists > 0) {
         fputs(", \"counts\": [", out);
-        for (int l = 0; l < d->nlevels; l++) {
+        for (int l = 0; l < lists; l++) {
             fputs(l ? ", [" : "[", out);
             int first = 1;
             for (int64_t e = 0; e < d->nentries; e++) {
@@ -105,8 +128,14 @@ void json_column(FILE *out, const rf_column_info *ci, const rf_column_data *d, c
         if (keep && !keep[e])
             continue;
         int64_t i0, i1;
-        item_range(d, d->nlevels, e, e + 1, &i0, &i1);
-        if (i1 > i0) {
+        item_range(d, d->nlevels - text, e, e + 1, &i0, &i1);
+        for (int64_t i = i0; text && i < i1; i++) { /* the strings of the entry */
+            const int64_t *o = d->offsets[d->nlevels - 1];
+            fputs(first ? "" : ",", out);
+            json_bytes(out, (const unsigned char *)d->values + o[i], (size_t)(o[i + 1] - o[i]));
+            first = 0;
+        }
+        if (i1 > i0 && !text) {
             if (!first)
                 fputc(',', out);
             json_values(out, d, i0 * inner, i1 * inner);

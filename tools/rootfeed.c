@@ -66,10 +66,12 @@ static int cmd_ls(int argc, char **argv)
     return 0;
 }
 
+/* "float32[var][3]"; strings: "string[var]" for vector<string>. */
 static void shape_text(const rf_column_info *ci, char *buf, size_t cap)
 {
-    size_t n = (size_t)snprintf(buf, cap, "%s", rf_dtype_name(ci->dtype));
-    for (int l = 0; l < ci->nlevels && n < cap; l++)
+    int text = ci->kind == RF_KIND_STRING;
+    size_t n = (size_t)snprintf(buf, cap, "%s", text ? "string" : rf_dtype_name(ci->dtype));
+    for (int l = text; l < ci->nlevels && n < cap; l++)
         n += (size_t)snprintf(buf + n, cap - n, "[var]");
     for (int i = 0; i < ci->ndims && n < cap; i++)
         n += (size_t)snprintf(buf + n, cap - n, "[%" PRId64 "]", ci->shape[i]);

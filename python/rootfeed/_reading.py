@@ -8,7 +8,10 @@
 Flat and fixed-size columns come back as NumPy arrays of their own dtype and shape; jagged
 columns as :class:`Ragged` (``library="np"``) or awkward Arrays (``library="ak"``). Every
 array is a view of the memory the C library decoded into (no copy); it stays valid after the
-file is closed. Cuts and aliases use the C expression layer, in RDataFrame's syntax.
+file is closed. String columns (std::string, TString, char*, vector<string>...) come back as
+NumPy arrays of ``str`` (a Ragged of them for vectors of strings; the bytes decoded as UTF-8,
+undecodable bytes kept as surrogate escapes, as uproot does) or as awkward string arrays over
+the decoded bytes. Cuts and aliases use the C expression layer, in RDataFrame's syntax.
 """
 
 import difflib
@@ -127,9 +130,10 @@ def _concat(parts):
 # ------------------------------------------------------------------ schema
 
 class ColumnSchema:
-    """What a column holds: ``dtype`` (NumPy), ``kind`` ("flat", "fixed", "jagged"),
-    ``shape`` (inner fixed dimensions), ``nlevels`` (jagged levels), ``typename`` (the stored
-    type), ``unsupported`` (None, or why rootfeed cannot read it), and its sizes on disk."""
+    """What a column holds: ``dtype`` (NumPy), ``kind`` ("flat", "fixed", "jagged",
+    "string"), ``shape`` (inner fixed dimensions), ``nlevels`` (jagged levels; for strings
+    counting the level of their bytes, whose dtype is uint8), ``typename`` (the stored type),
+    ``unsupported`` (None, or why rootfeed cannot read it), and its sizes on disk."""
 
     __slots__ = ("name", "dtype", "kind", "shape", "nlevels", "typename", "unsupported",
                  "compressed_bytes", "uncompressed_bytes", "nblocks")
@@ -153,9 +157,13 @@ class ColumnSchema:
 
 
 def _expr_schema(columns):
-    """The readable columns as the expression layer's schema."""
+    """The readable columns as the expression layer's schema (strings with nlevels -1: named
+    in an expression, they give the C layer's error that expressions read numbers)."""
     out = []
     for c in columns:
+        if c.kind == "string" and not c.unsupported:
+            out.append((c.name, "uint8", -1, 0))
+            continue
         if c.unsupported or c.nlevels > 1 or (c.nlevels == 1 and c.shape):
             continue
         fixed = int(np.prod(c.shape)) if c.kind == "fixed" else 0
@@ -194,14 +202,47 @@ def _check_cut(cut):
 
 # ------------------------------------------------------------------ columns and tables
 
+def _decode(data, offsets):
+    """The strings delimited by offsets in the bytes data, as a NumPy array of str."""
+    raw = data.tobytes()
+    off = offsets.tolist()
+    out = np.empty(len(off) - 1, dtype=object)
+    out[:] = [raw[off[i]:off[i + 1]].decode("utf-8", "surrogateescape") for i in range(len(off) - 1)]
+    return out
+
+
 def _to_numpy(schema, values, offsets, nentries):
-    """Wraps the Buffers of one read without copying."""
+    """Wraps the Buffers of one read without copying (strings are decoded into str)."""
     arr = np.frombuffer(values, dtype=schema.dtype)
-    if schema.shape:
+    offsets = [np.frombuffer(off, dtype=np.int64) for off in offsets]
+    if schema.kind == "string":
+        arr = _decode(arr, offsets.pop())
+    elif schema.shape:
         arr = arr.reshape((-1,) + schema.shape)
     for off in reversed(offsets):
-        arr = Ragged(np.frombuffer(off, dtype=np.int64), arr)
+        arr = Ragged(off, arr)
     return arr
+
+
+def _string_layout(data, offsets):
+    import awkward as ak
+    chars = ak.contents.NumpyArray(data, parameters={"__array__": "char"})
+    return ak.contents.ListOffsetArray(ak.index.Index64(offsets), chars,
+                                       parameters={"__array__": "string"})
+
+
+def _raw_to_awkward(schema, values, offsets):
+    """An awkward Array over the Buffers of one read (no copy), strings as awkward strings."""
+    import awkward as ak
+    arr = np.frombuffer(values, dtype=schema.dtype)
+    offsets = [np.frombuffer(off, dtype=np.int64) for off in offsets]
+    if schema.kind == "string":
+        layout = _string_layout(arr, offsets.pop())
+    else:
+        layout = ak.contents.NumpyArray(arr.reshape((-1,) + schema.shape) if schema.shape else arr)
+    for off in reversed(offsets):
+        layout = ak.contents.ListOffsetArray(ak.index.Index64(off), layout)
+    return ak.Array(layout)
 
 
 def _to_awkward(arr):
@@ -213,6 +254,11 @@ def _ak_layout(arr):
     import awkward as ak
     if isinstance(arr, Ragged):
         return ak.contents.ListOffsetArray(ak.index.Index64(arr.offsets), _ak_layout(arr.values))
+    if arr.dtype == object:  # str (a selection of a string column): encoded again
+        raw = [x.encode("utf-8", "surrogateescape") for x in arr]
+        off = np.zeros(len(raw) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in raw], out=off[1:])
+        return _string_layout(np.frombuffer(b"".join(raw), dtype=np.uint8), off)
     return ak.contents.NumpyArray(arr)
 
 
@@ -230,6 +276,8 @@ class Column:
     def array(self, entry_start=None, entry_stop=None, library="np"):
         """The column's entries [entry_start, entry_stop) as an array of ``library``."""
         a, b = self._table._range(entry_start, entry_stop)
+        if library == "ak":
+            return _raw_to_awkward(self.schema, *self._table._read_raw(self._index, a, b))
         return _finish(self._table._read(self._index, a, b), library)
 
     def __repr__(self):
@@ -317,13 +365,18 @@ class Table:
                              f"outside [0, {n}]")
         return a, b
 
-    def _read(self, index, a, b):
+    def _read_raw(self, index, a, b):
+        """(values, offsets) Buffers of entries [a, b) of a column."""
         schema = self._columns[index]
         if schema.unsupported:
             raise _core.FormatError(f"{self._file.file_path}: {self.name}: column "
                                     f"{schema.name!r} is unsupported: {schema.unsupported}")
-        values, offsets, n = self._t.read(index, a, b)
-        return _to_numpy(schema, values, offsets, n)
+        values, offsets, _n = self._t.read(index, a, b)
+        return values, offsets
+
+    def _read(self, index, a, b):
+        values, offsets = self._read_raw(index, a, b)
+        return _to_numpy(self._columns[index], values, offsets, b - a)
 
     def arrays(self, expressions=None, cut=None, *, filter_name=None, aliases=None,
                entry_start=None, entry_stop=None, library="np"):
@@ -339,6 +392,11 @@ class Table:
             raise ValueError(f"library={library!r}: choose one of {_LIBRARIES}")
         a, b = self._range(entry_start, entry_stop)
         names = self._expressions(expressions, filter_name, aliases)
+        if library == "ak" and cut is None and not aliases and all(n in self._index for n in names):
+            import awkward as ak  # columns as they are: awkward over the decoded buffers
+            return ak.Array({n: _raw_to_awkward(self._columns[self._index[n]],
+                                                *self._read_raw(self._index[n], a, b))
+                             for n in names})
         out = self._arrays_np(names, cut, aliases or {}, a, b)
         if library == "np":
             return out

@@ -62,6 +62,6 @@ const char *rf_dtype_name(rf_dtype t)
 
 const char *rf_kind_name(rf_kind k)
 {
-    static const char *const names[] = {"flat", "fixed", "jagged"};
-    return (unsigned)k < 3 ? names[k] : "?";
+    static const char *const names[] = {"flat", "fixed", "jagged", "string"};
+    return (unsigned)k < 4 ? names[k] : "?";
 }

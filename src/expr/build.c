@@ -343,6 +343,11 @@ ex_node *rf_ex_column(ex_parser *ps, const char *name, size_t len, int pos)
             c = &ps->schema[i];
     if (!c)
         return unknown_column(ps, name, len, pos);
+    if (c->nlevels == -1) {
+        rf_ex_fail_at(ps, RF_ERR_UNSUPPORTED, (size_t)pos, "column '%s' holds strings (expressions read numbers)",
+                      c->name);
+        return NULL;
+    }
     if ((unsigned)c->dtype >= RF_DTYPE_COUNT || c->nlevels < 0 || c->nlevels > 1 ||
         (c->nlevels == 1 && c->fixed > 1) || c->fixed < 0) {
         rf_ex_fail_at(ps, RF_ERR_UNSUPPORTED, (size_t)pos,

@@ -293,8 +293,8 @@ void rf_expr_column_from_info(const rf_column_info *info, rf_expr_column *c)
     int64_t fixed = 1;
     for (int d = 0; d < info->ndims && d < RF_MAX_DIMS; d++)
         fixed *= info->shape[d];
-    *c = (rf_expr_column){info->name, info->dtype, info->kind == RF_KIND_JAGGED ? info->nlevels : 0,
-                          info->ndims ? fixed : 0, NULL};
+    int nlevels = info->kind == RF_KIND_JAGGED ? info->nlevels : info->kind == RF_KIND_STRING ? -1 : 0;
+    *c = (rf_expr_column){info->name, info->dtype, nlevels, info->ndims ? fixed : 0, NULL};
 }
 
 /* Checks one input's buffers against what the expression needs. */

@@ -150,7 +150,8 @@ typedef struct rnt_plan {
     int what;                           /* RNT_PLAN_* */
     int nlevels;
     uint32_t level_field[RF_MAX_LEVELS]; /* collection fields: index column 0 */
-    uint32_t value_field;               /* field whose column 0 holds the values */
+    uint32_t value_field;               /* field whose column value_col holds the values */
+    uint32_t value_col;                 /* 0; 1 for a string (column 0 is its index) */
     int64_t per_item;                   /* values per innermost item (prod(shape)) */
     rf_dtype natural;                   /* dtype of the decoded column (before conversion) */
 } rnt_plan;

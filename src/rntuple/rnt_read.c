@@ -389,7 +389,8 @@ static rf_status read_cluster(rf_table *t, const rnt_plan *p, uint32_t ci, int64
     sink sk = {out, NULL, NULL, (size_t)out->nvalues * rf_dtype_size(out->dtype)};
     rnt_impl *im = t->impl;
     im->stream = im->big || (uint64_t)n * rf_dtype_size(out->dtype) >= RNT_STREAM_BYTES;
-    rf_status s = read_elems(t, p->value_field, 0, ci, lo * p->per_item, hi * p->per_item, out->dtype, &sk, err);
+    rf_status s = read_elems(t, p->value_field, p->value_col, ci, lo * p->per_item, hi * p->per_item, out->dtype,
+                             &sk, err);
     im->stream = 0;
     RF_TRY(s);
     out->nvalues += n;
@@ -447,10 +448,11 @@ void rnt_plan_sizes(const rnt_desc *d, const rnt_plan *p, rf_column_info *ci)
     for (int i = 0; i < nf; i++) {
         const rnt_field *fd = &d->fields[fields[i]];
         uint32_t per = fd->nrepr ? fd->ncols / fd->nrepr : 0;
-        for (uint32_t r = 0; per && r < fd->nrepr; r++) {
-            const rnt_column *col = &d->cols[fd->cols[r * per]];
+        uint32_t k = i == nf - 1 ? p->value_col : 0; /* a string's index is counted as its level */
+        for (uint32_t r = 0; k < per && r < fd->nrepr; r++) {
+            const rnt_column *col = &d->cols[fd->cols[r * per + k]];
             for (uint32_t c = 0; c < d->nclusters; c++) {
-                const rnt_range *rg = &d->clusters[c].ranges[fd->cols[r * per]];
+                const rnt_range *rg = &d->clusters[c].ranges[fd->cols[r * per + k]];
                 for (uint32_t k = 0; rg->present && k < rg->npages; k++) {
                     const rnt_page *pg = &d->pages[rg->page0 + k];
                     ci->compressed_bytes += (int64_t)pg->size;

@@ -3,7 +3,8 @@
  * arrays and wrappers left out; base classes `:_N` left out, with a `T::` prefix where two
  * members would otherwise share a name; tuple/pair members `_N` as `N`). Collections above a
  * leaf become jagged levels, repetitive fields (std::array, bitset) fixed inner dimensions.
- * RNTupleCardinality fields read the offsets of their collection. Strings, variants and
+ * RNTupleCardinality fields read the offsets of their collection. A std::string is a string
+ * column: its index column is one more level, its char column the values. Variants and
  * streamer fields are listed as unsupported with the reason. Each column gets a read plan. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,8 @@ static rf_status emit(walk *w, const char *unsupported, rf_dtype dt, rf_error *e
         ci->nlevels = w->plan.nlevels;
         ci->ndims = w->ndims;
         memcpy(ci->shape, w->shape, sizeof ci->shape);
-        ci->kind = ci->nlevels ? RF_KIND_JAGGED : ci->ndims ? RF_KIND_FIXED : RF_KIND_FLAT;
+        ci->kind = w->plan.value_col ? RF_KIND_STRING : ci->nlevels ? RF_KIND_JAGGED : ci->ndims ? RF_KIND_FIXED
+                                                                                                  : RF_KIND_FLAT;
     }
     return RF_OK;
 }
@@ -173,12 +175,31 @@ static rf_status visit_kids(walk *w, const rnt_field *fd, rf_error *err)
     return RF_OK;
 }
 
+/* A std::string: an index column (where each string ends) and a char column. */
+static rf_status visit_string(walk *w, uint32_t fid, rf_error *err)
+{
+    const rnt_field *fd = &w->d->fields[fid];
+    uint32_t per = fd->nrepr ? fd->ncols / fd->nrepr : 0;
+    if (per != 2 || !cols_known(w->d, fd) || !is_index_type(w->d->cols[fd->cols[0]].type) ||
+        rf_dtype_size(rnt_coltype_natural(w->d->cols[fd->cols[1]].type)) != 1)
+        return emit(w, "string with unexpected columns", RF_UINT8, err);
+    if (w->ndims)
+        return emit(w, "fixed-size array of strings", RF_UINT8, err);
+    if (w->plan.nlevels == RF_MAX_LEVELS)
+        return emit(w, "collections nested too deeply", RF_UINT8, err);
+    w->plan.level_field[w->plan.nlevels++] = fid;
+    w->plan.value_field = fid;
+    w->plan.value_col = 1;
+    w->plan.what = RNT_PLAN_VALUES;
+    return emit(w, NULL, RF_UINT8, err);
+}
+
 static rf_status visit_leaf(walk *w, uint32_t fid, rf_error *err)
 {
     const rnt_field *fd = &w->d->fields[fid];
     uint32_t per = fd->nrepr ? fd->ncols / fd->nrepr : 0;
-    if (!strcmp(fd->type, "std::string") || per == 2)
-        return emit(w, "string", RF_UINT8, err);
+    if (!strcmp(fd->type, "std::string"))
+        return visit_string(w, fid, err);
     if (per != 1 || !cols_known(w->d, fd))
         return emit(w, "column type not supported", RF_UINT8, err);
     const rnt_column *c0 = &w->d->cols[fd->cols[0]];

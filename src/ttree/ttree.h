@@ -69,8 +69,9 @@ enum tt_encoding {
 };
 
 /* The stored type of a branch of serialized objects as a tree of nodes (node 0: the object):
- * a container (vector, set, RVec) with its element node a, or a number of dtype `dtype`. */
-enum { TT_TY_NUM, TT_TY_VEC };
+ * a container (vector, set, RVec) with its element node a, a string (std::string, TString,
+ * char*) or a number of dtype `dtype`. */
+enum { TT_TY_NUM, TT_TY_VEC, TT_TY_STRING };
 #define TT_TYPE_NODES 16
 typedef struct tt_objtype {
     struct { uint8_t kind, dtype, a; } node[TT_TYPE_NODES];
@@ -138,11 +139,11 @@ typedef struct tt_table {
     rf_column_data cnt;    /* a counter's values, read into counts[] */
 } tt_table;
 
-/* Parses a stored type name ("vector<vector<float> >") into t; 0 when rootfeed cannot read
- * it as a column. In ttree_objects.c, like the two functions below. */
+/* Parses a stored type name ("vector<vector<float> >", "vector<string>", "TString") into t;
+ * 0 when rootfeed cannot read it as a column. In ttree_objects.c, like the two below. */
 int tt_objtype_parse(tt_objtype *t, const char *name);
-/* The jagged levels of the column that reads t, and its dtype. */
-int tt_objtype_levels(const tt_objtype *t, rf_dtype *dt);
+/* The jagged levels of the column that reads t (a string's bytes are one), its dtype and kind. */
+int tt_objtype_levels(const tt_objtype *t, rf_dtype *dt, rf_kind *kind);
 /* Decodes entries [e0, e1) of a TT_OBJECT basket; n[l] counts the items of level l so far. */
 rf_status tt_read_objects(const tt_column *tc, const tt_basket *bk, int64_t e0, int64_t e1, rf_column_data *out,
                           int64_t *n, rf_error *err);

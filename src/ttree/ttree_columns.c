@@ -159,12 +159,42 @@ static void set_dtype(rf_column_info *ci, tt_column *tc, int dt)
     tc->src = (rf_dtype)dt;
 }
 
+/* Makes the column read serialized objects of the stored type `type` (tt_objtype): with a
+ * 6-byte header per entry or not, one object per entry or (array) per item of a split
+ * collection. */
+static void set_object(rf_column_info *ci, tt_column *tc, const char *type, int header, int array)
+{
+    rf_dtype dt;
+    rf_kind kind;
+    if (!tt_objtype_parse(&tc->obj, type)) {
+        ci->unsupported = "STL container of objects (not numbers or strings)";
+        return;
+    }
+    tc->obj.header = header;
+    tc->obj.array = array;
+    int levels = tt_objtype_levels(&tc->obj, &dt, &kind);
+    if (levels > RF_MAX_LEVELS) {
+        ci->unsupported = "containers nested deeper than RF_MAX_LEVELS";
+        return;
+    }
+    set_dtype(ci, tc, dt);
+    tc->enc = TT_OBJECT;
+    ci->kind = kind;
+    ci->nlevels = levels;
+    ci->type_name = type;
+}
+
 /* Plain TLeaf of a TBranch (also each leaf of a leaf list). */
 static void classify_plain_leaf(rf_column_info *ci, tt_column *tc, tt_leaf *l)
 {
     int dt = leaf_class_dtype(l);
+    if (!strcmp(l->class_name, "TLeafC") && !l->count) { /* char*: a length-prefixed string */
+        set_object(ci, tc, "string", 0, 0);
+        ci->type_name = l->class_name;
+        return;
+    }
     if (dt < 0) {
-        ci->unsupported = !strcmp(l->class_name, "TLeafC") ? "string (TLeafC)" : "leaf class not supported";
+        ci->unsupported = "leaf class not supported";
         return;
     }
     set_dtype(ci, tc, dt);
@@ -200,35 +230,25 @@ static void classify_plain_leaf(rf_column_info *ci, tt_column *tc, tt_leaf *l)
         ci->kind = RF_KIND_FIXED;
 }
 
-/* A branch of serialized STL containers: a top-level one (its class is the container type)
- * or a kSTL member of a split class or collection (its type from the streamer info). Returns
- * 0 when the branch is neither. */
+/* A branch of serialized STL containers or strings: a top-level one (its class is the type)
+ * or a kSTL / TString member of a split class or collection (the type of a kSTL member from
+ * the streamer info). Returns 0 when the branch is none of these. */
 static int classify_object(builder *b, rf_column_info *ci, tt_column *tc, tt_branch *br, int st)
 {
     const char *type = NULL;
-    if (br->id < 0 && br->elem_class && tt_objtype_parse(&tc->obj, br->elem_class))
+    int header = 1; /* containers, and std::string members, have one; bare strings do not */
+    if (br->id < 0 && br->elem_class && tt_objtype_parse(&tc->obj, br->elem_class)) {
         type = br->elem_class;
-    else if (st == 300 || st == 500 || st == 365)
+        header = tc->obj.node[0].kind != TT_TY_STRING;
+    } else if (st == 300 || st == 500 || st == 365) {
         type = tt_stl_member_type(&b->tt->tree, br);
+    } else if (st == 65) {
+        type = "TString";
+        header = 0;
+    }
     if (!type)
         return 0;
-    rf_dtype dt;
-    if (!tt_objtype_parse(&tc->obj, type)) {
-        ci->unsupported = "STL container of non-numbers";
-        return 1;
-    }
-    tc->obj.header = 1;
-    tc->obj.array = br->type == 31 || br->type == 41;
-    int levels = tt_objtype_levels(&tc->obj, &dt);
-    if (levels > RF_MAX_LEVELS) {
-        ci->unsupported = "containers nested deeper than RF_MAX_LEVELS";
-        return 1;
-    }
-    set_dtype(ci, tc, dt);
-    tc->enc = TT_OBJECT;
-    ci->kind = RF_KIND_JAGGED;
-    ci->nlevels = levels;
-    ci->type_name = type;
+    set_object(ci, tc, type, header, br->type == 31 || br->type == 41);
     return 1;
 }
 

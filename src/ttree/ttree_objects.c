@@ -1,10 +1,12 @@
-/* ttree_objects.c - TTree branches that hold serialized STL containers rather than plain
- * numbers: std::vector, std::set and RVec of numbers, nested to any depth (up to
- * RF_MAX_LEVELS). The stored type name ("vector<vector<vector<unsigned long> > >") is parsed
- * into a small type tree; decoding walks each entry's bytes - a 6-byte byte count and version,
- * then for each container its i32 size and its elements (inner containers have no header) -
- * appending the size of every container to its jagged level and the numbers at the bottom to
- * the values. Every size is checked against the bytes left in the entry. */
+/* ttree_objects.c - TTree branches that hold serialized objects rather than plain numbers:
+ * std::vector, std::set and RVec of numbers or strings, nested to any depth (up to
+ * RF_MAX_LEVELS), and strings (std::string, TString, char*). The stored type name
+ * ("vector<vector<vector<unsigned long> > >") is parsed into a small type tree; decoding walks
+ * each entry's bytes - for containers a 6-byte byte count and version, then each container's
+ * i32 size and its elements (inner containers have no header); a string is a u8 length (255:
+ * an i32 length follows) and its bytes - appending the size of every container and string to
+ * its jagged level and the numbers or string bytes at the bottom to the values. Every size is
+ * checked against the bytes left in the entry. */
 #include <string.h>
 
 #include "../common/endian.h"
@@ -62,6 +64,13 @@ static int parse_node(tt_objtype *t, const char **s)
         return id;
     }
     size_t n = strcspn(p, ",>");
+    while (n && p[n - 1] == ' ')
+        n--;
+    if ((n == 6 && !strncmp(p, "string", 6)) || (n == 7 && !strncmp(p, "TString", 7))) {
+        int id = new_node(t, TT_TY_STRING);
+        *s = p + n;
+        return id;
+    }
     int dt = tt_typename_dtype(p, n);
     int id = dt < 0 ? -1 : new_node(t, TT_TY_NUM);
     if (id >= 0) {
@@ -78,15 +87,17 @@ int tt_objtype_parse(tt_objtype *t, const char *name)
     return parse_node(t, &p) == 0 && *skip_space(p) == 0 && t->node[0].kind != TT_TY_NUM;
 }
 
-int tt_objtype_levels(const tt_objtype *t, rf_dtype *dt)
+int tt_objtype_levels(const tt_objtype *t, rf_dtype *dt, rf_kind *kind)
 {
     int levels = t->array, k = 0;
     while (t->node[k].kind == TT_TY_VEC) {
         levels++;
         k = t->node[k].a;
     }
-    *dt = (rf_dtype)t->node[k].dtype;
-    return levels;
+    int text = t->node[k].kind == TT_TY_STRING;
+    *dt = text ? RF_UINT8 : (rf_dtype)t->node[k].dtype;
+    *kind = text ? RF_KIND_STRING : RF_KIND_JAGGED;
+    return levels + text;
 }
 
 /* ---- decoding ---- */
@@ -117,9 +128,32 @@ static int push(dec *d, int level, int64_t count)
     return 0;
 }
 
-/* One container of type node k (without a header) whose size goes to level `level`. */
+/* One string: its length to level `level`, its bytes to the values. */
+static int read_string(dec *d, int level)
+{
+    if (d->p == d->end)
+        return fail(d, "string length runs past the entry");
+    int64_t len = *d->p++;
+    if (len == 255) {
+        if (d->end - d->p < 4)
+            return fail(d, "string length runs past the entry");
+        len = (int32_t)load_be32(d->p);
+        d->p += 4;
+    }
+    if (len < 0 || len > d->end - d->p)
+        return fail(d, "string is longer than the entry");
+    if (push(d, level, len) < 0 || (d->s = tt_append_values(d->tc, d->out, d->p, len, d->err)) != RF_OK)
+        return -1;
+    d->p += len;
+    return 0;
+}
+
+/* One container or string of type node k (without a header) whose size goes to level
+ * `level`. */
 static int read_node(dec *d, const tt_objtype *t, int k, int level)
 {
+    if (t->node[k].kind == TT_TY_STRING)
+        return read_string(d, level);
     if (d->end - d->p < 4)
         return fail(d, "container size runs past the entry");
     int64_t count = (int32_t)load_be32(d->p);

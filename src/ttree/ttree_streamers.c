@@ -1,8 +1,8 @@
-/* ttree_streamers.c - the one thing a numeric TTree reader needs from the file's
- * TStreamerInfo list: the type name of STL members of split classes ("vector<short>" for
- * Event::StlVecI16), which the branch itself does not record. Read only when a tree has such
- * branches; a streamer list that does not parse leaves those columns unsupported instead of
- * failing the tree (unrelated classes may have unreadable streamers). */
+/* ttree_streamers.c - the one thing the TTree reader needs from the file's TStreamerInfo
+ * list: the type name of STL members of split classes ("vector<short>" for Event::StlVecI16,
+ * "string" for a std::string member), which the branch itself does not record. Read only
+ * when a tree has such branches; a streamer list that does not parse leaves those columns
+ * unsupported instead of failing the tree (unrelated classes may have unreadable streamers). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,13 +25,17 @@ static int add_stl(tt_tree *tree, const char *cls, char *member, char *type)
     return 1;
 }
 
-/* One element of a TStreamerInfo's fElements: keeps STL members. */
+/* One element of a TStreamerInfo's fElements: keeps STL members (std::string ones are a
+ * TStreamerSTLstring, which wraps the TStreamerSTL in one more frame). */
 static void parse_element(rf_rbuf *b, tt_tree *tree, const char *owner, const char *cls, size_t end)
 {
-    if (strcmp(cls, "TStreamerSTL") != 0) {
+    int text = !strcmp(cls, "TStreamerSTLstring");
+    if (strcmp(cls, "TStreamerSTL") != 0 && !text) {
         b->pos = end;
         return;
     }
+    if (text)
+        rb_frame(b);
     rf_frame outer = rb_frame(b);
     rf_frame f = rb_frame(b);
     char *name = NULL;

@@ -4,7 +4,8 @@
 `rootfeed dump FILE OBJECT [--columns a,b] [--entries A:B] --json` is checked bit-exactly
 against the reference (shared/data/external/expected/*.json): the printed values are turned
 back into their dtype and hashed (SHA-256 of the little-endian bytes, counts as int64), which
-works because float32 is printed with 9 and float64 with 17 significant digits. `ls` and `show`
+works because float32 is printed with 9 and float64 with 17 significant digits; strings are
+printed as JSON strings, turned back into their UTF-8 bytes and lengths. `ls` and `show`
 must name the objects and columns; slices must equal the same entries of a full dump; and bad
 input (missing file, not ROOT, truncated or corrupted copies, unknown object or column, bad
 arguments) must give a non-zero exit and ONE stderr line naming the file (and the object or
@@ -31,7 +32,7 @@ TIMEOUT = 60
 DTYPES = {"bool": np.uint8, "int8": np.int8, "uint8": np.uint8, "int16": np.int16,
           "uint16": np.uint16, "int32": np.int32, "uint32": np.uint32, "int64": np.int64,
           "uint64": np.uint64, "float32": np.float32, "float64": np.float64}
-REF_KIND = {"flat": "flat", "fixed-array": "fixed", "jagged": "jagged"}
+REF_KIND = {"flat": "flat", "fixed-array": "fixed", "jagged": "jagged", "string": "string"}
 
 
 class Tally:
@@ -124,7 +125,13 @@ def compare_column(what, col, ref):
                       "expected %s, got %s" % (ref["inner_shape"], col.get("shape")))
     if not ok or col.get("dtype") not in DTYPES:
         return
-    vals = to_array(col.get("values", []), col["dtype"])
+    counts = flatten_counts(col.get("counts", []))
+    if ref["kind"] == "string":  # JSON strings: their UTF-8 bytes and lengths (the last level)
+        raw = [x.encode("utf-8") for x in col.get("values", [])]
+        vals = np.frombuffer(b"".join(raw), dtype=np.uint8)
+        counts.append(np.array([len(x) for x in raw], dtype=np.int64))
+    else:
+        vals = to_array(col.get("values", []), col["dtype"])
     v = ref["values"]
     T.check(len(vals) == v["count"], what + " value count",
             "expected %d, got %d" % (v["count"], len(vals)))
@@ -139,7 +146,6 @@ def compare_column(what, col, ref):
     else:
         T.check(int(np.isnan(vals).sum()) == v["nan_count"], what + " NaN count")
     levels = [lv for lv in ref.get("levels", []) if lv["kind"] == "var"]
-    counts = flatten_counts(col.get("counts", []))
     T.check(len(counts) == len(levels), what + " count levels",
             "expected %d, got %d" % (len(levels), len(counts)))
     for i, (lv, c) in enumerate(zip(levels, counts)):
@@ -279,6 +285,17 @@ def test_reading():
     test_slices("uproot-issue-74", "arrays", ["2x3Mat"], [(0, 1)])
     test_slices("Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0", "Events",
                 ["Muon_pt", "nMuon"], [(10, 20), (995, 1000)])
+    # strings: std::string, TString, vector<string>, vector<vector<string>>, set, RNTuple
+    test_dump_whole("uproot-stl_containers", "tree")
+    test_dump_whole("test_stl_containers_rntuple_v1-0-0-0", "ntuple")
+    test_dump_whole("ntpl001_staff_rntuple_v1-0-0-0", "Staff")
+    test_slices("uproot-stl_containers", "tree", ["string", "vector_vector_string"], [(1, 3), (4, 5)])
+    d, r = dump(ext("uproot-stl_containers.root"), "tree", "--columns", "string,vector_string",
+                "--filter", "vector_int32[0] == 1 && Length(vector_int32) > 3")
+    if T.check(d is not None, "dump strings --filter", r.describe()):
+        T.check(d["columns"]["string"]["values"] == ["four", "five"] and
+                d["columns"]["vector_string"]["counts"] == [[4, 5]],
+                "dump strings --filter keeps the strings of the kept entries", str(d["columns"]))
 
 
 # ---------------------------------------------------------------- tests: errors
@@ -364,6 +381,24 @@ def test_corrupted(tmp):
                         repr(r.err[:300]))
 
 
+def test_string_escapes(tmp):
+    """Bytes of a string that are not UTF-8 are printed as the code point of their value, quotes
+    and control characters escaped: the JSON stays valid (an uncompressed copy, patched)."""
+    with open(ext("uproot-sample-6.20.04-uncompressed.root"), "rb") as f:
+        data = bytearray(f.read())
+    at = data.find(b"hey-0")
+    if not T.check(at > 0 and data.count(b"hey-0") == 1, "the string hey-0 in the uncompressed sample"):
+        return
+    data[at:at + 5] = b'h\xff"\x01\xc3'  # a non-UTF-8 byte, a quote, a control byte, a cut sequence
+    path = os.path.join(tmp, "patched-strings.root")
+    with open(path, "wb") as f:
+        f.write(bytes(data))
+    d, r = dump(path, "sample", "--columns", "str", "--entries", "0:2")
+    if T.check(d is not None, "dump of a string with bytes that are not UTF-8", r.describe()):
+        T.check(d["columns"]["str"]["values"] == ['h\u00ff"\u0001\u00c3', "hey-1"],
+                "non-UTF-8 string bytes as \\u00XX", repr(d["columns"]["str"]["values"]))
+
+
 def main():
     bin_ = os.environ.get("ROOTFEED_BIN")
     if not bin_ or not os.path.exists(bin_):
@@ -382,6 +417,7 @@ def main():
         test_reading()
         test_errors(tmp)
         test_corrupted(tmp)
+        test_string_escapes(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d passed, %d failed, %d skipped" % (T.passed, T.failed, T.skipped))

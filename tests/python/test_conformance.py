@@ -1,8 +1,10 @@
 """Conformance through Python: every in-scope column of shared/data/external read with
 rootfeed.open(path)[object].arrays() must match expected/*.json bit for bit (values and every
 jagged level's counts, by SHA-256 of their little-endian bytes), with library="np" (Ragged)
-and library="ak" (awkward layouts, walked down to their buffers). The reference columns, the
-allow-list and the comparison are tests/conformance/conformance.py's, shared with the C test."""
+and library="ak" (awkward layouts, walked down to their buffers). String columns too: NumPy
+arrays of str (encoded again to UTF-8 bytes and lengths here) and awkward strings (their
+bytes). The reference columns, the allow-list and the comparison are
+tests/conformance/conformance.py's, shared with the C test."""
 import hashlib
 import json
 import os
@@ -28,8 +30,23 @@ def stats(arr):
             "first": a.reshape(-1)[:8].tolist()}
 
 
+def strings_as_bytes(arr):
+    """A Ragged tree whose innermost values are str objects -> the same with a Ragged of
+    UTF-8 bytes (what the C reader returns) at the bottom."""
+    if isinstance(arr, rootfeed.Ragged):
+        return rootfeed.Ragged(arr.offsets, strings_as_bytes(arr.values))
+    if arr.dtype != object:
+        return arr
+    assert all(isinstance(x, str) for x in arr), "string columns hold str"
+    raw = [x.encode("utf-8", "surrogateescape") for x in arr]
+    off = np.zeros(len(raw) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in raw], out=off[1:])
+    return rootfeed.Ragged(off, np.frombuffer(b"".join(raw), dtype=np.uint8))
+
+
 def describe_np(schema, arr, entries_read):
     """The record conformance.compare() expects (what colhash prints), from a Ragged/ndarray."""
+    arr = strings_as_bytes(arr)
     levels = []
     while isinstance(arr, rootfeed.Ragged):
         counts = np.diff(arr.offsets).astype(np.int64)

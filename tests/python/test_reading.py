@@ -187,3 +187,55 @@ def test_help_reads_like_uproot():
     doc = rootfeed.open.__doc__
     assert "FileNotFoundError" in doc and "file.root:tree" in doc
     assert "cut" in rootfeed.Table.arrays.__doc__
+
+
+STRINGS = [  # file, object, {rootfeed column: uproot key}
+    ("uproot-stl_containers.root", "tree",
+     {n: n for n in ["string", "tstring", "vector_string", "vector_tstring", "vector_vector_string",
+                     "vector_vector_tstring", "set_string", "vector_set_string"]}),
+    ("uproot-small-evnt-tree-fullsplit.root", "tree",
+     {"StdStr": "evt/StdStr", "Str": "evt/Str", "StlVecStr": "evt/StlVecStr"}),
+    ("uproot-Zmumu.root", "events", {"Type": "Type"}),
+    ("test_stl_containers_rntuple_v1-0-0-0.root", "ntuple",
+     {n: n for n in ["string", "vector_string", "vector_vector_string"]}),
+]
+
+
+@pytest.mark.parametrize("name, obj, columns", STRINGS)
+def test_strings_match_uproot(external, uproot, awkward, name, obj, columns):
+    path = os.path.join(external, name)
+    with rootfeed.open(path) as f, uproot.open(path) as u:
+        t = f[obj]
+        for col, key in columns.items():
+            assert t.schema[col].kind == "string" and t.schema[col].dtype == np.uint8
+            want = u[obj][key].array(library="ak")
+            got = t[col].array(library="ak")
+            # the same strings and lists (uproot marks std::set lists as "set")
+            assert str(got.type) == str(want.type).replace(
+                '[var * string, parameters={"__array__": "set"}]', "var * string"), col
+            assert got.to_list() == want.to_list(), col
+            arr = t[col].array()  # np: str objects (in a Ragged for vectors of strings)
+            assert (arr.to_list() if isinstance(arr, rootfeed.Ragged) else arr.tolist()) == \
+                want.to_list(), col
+            inner = arr
+            while isinstance(inner, rootfeed.Ragged):
+                inner = inner.values
+            assert inner.dtype == object and all(isinstance(s, str) for s in inner)
+            assert t.arrays([col], library="ak")[col].to_list() == want.to_list()
+
+
+def test_strings_in_awkward_views_the_bytes_and_cuts_select_them(external, awkward):
+    t = rootfeed.open(os.path.join(external, "uproot-stl_containers.root"))["tree"]
+    arr = t["vector_string"].array(library="ak")
+    chars = arr.layout.content.content
+    assert chars.parameter("__array__") == "char" and buffer_of(chars.data) is not None
+    cut = "vector_int32[0] == 1 && Length(vector_int32) > 3"
+    got = t.arrays(["string", "vector_string"], cut=cut)
+    assert got["string"].tolist() == ["four", "five"]
+    assert got["vector_string"].to_list() == [["one", "two", "three", "four"],
+                                              ["one", "two", "three", "four", "five"]]
+    ak_got = t.arrays(["string", "vector_string"], cut=cut, library="ak")
+    assert ak_got["vector_string"].to_list() == got["vector_string"].to_list()
+    assert str(ak_got["string"].type) == "2 * string"
+    with pytest.raises(rootfeed.FormatError, match="holds strings"):
+        t.arrays(["vector_int32"], cut="string == 1")
