@@ -154,5 +154,6 @@ rf_status rf_table_read(rf_table *t, size_t col, int64_t first, int64_t last,
 #include "rootfeed_writer.h"
 #include "rootfeed_dataset.h"
 #include "rootfeed_source.h"
+#include "rootfeed_loader.h"
 
 #endif

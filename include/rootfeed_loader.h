@@ -1,11 +1,6 @@
 /*
  * rootfeed_loader.h - shuffled mini-batches for ML training, read from one or more datasets.
  *
- * STATUS: PROPOSAL. The types below are used by the plan (src/loader/plan.h, landed and
- * tested); the functions are the API the pipeline will implement once the dataset layer
- * (rootfeed_dataset.h) lands. They are not in the library yet, so this header is neither
- * installed nor checked by the `symbols` test. Review notes go to the loader's owner.
- *
  * Model. A loader reads the columns of its output tensors from one or more datasets (each is
  * one of ROOT's RDataFrames: files x trees, friends, constant columns, filters, defines, an
  * entry range; see rootfeed_dataset.h). It delivers the selected entries (those passing the

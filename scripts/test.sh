@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: a release build and a build with AddressSanitizer + UBSan, each
 # running every Meson test (unit, conformance, CLI, fuzz-corpus replay, writer round trips,
-# uproot cross-checks, the Python suite with the extension of that build). Meson and the
-# Python of the tests come from .venv (scripts/setup.sh). Prints one closing line
-# "N passed, N failed, N skipped" over both runs, counting each pytest case.
+# uproot cross-checks, the Python suite with the extension of that build), then the threaded
+# loader tests again under ThreadSanitizer (build-tsan: only those targets are built). Meson
+# and the Python of the tests come from .venv (scripts/setup.sh). Prints one closing line
+# "N passed, N failed, N skipped" over all runs, counting each pytest case.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export ROOTFEED_REQUIRE_DATA=${ROOTFEED_REQUIRE_DATA:-0}
@@ -26,11 +27,24 @@ echo "== ASan + UBSan build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized || status=1
 
+echo "== ThreadSanitizer build (threaded loader tests)"
+tsan_targets="tests/loader/test_loader"
+if [ ! -f build-tsan/build.ninja ]; then
+  meson setup build-tsan -Db_sanitize=thread -Dbuildtype=debugoptimized > build-tsan.setup.log 2>&1 \
+    || { tail -20 build-tsan.setup.log; status=1; }
+fi
+if ninja -C build-tsan $tsan_targets > /dev/null || { ninja -C build-tsan $tsan_targets | tail -30; false; }; then
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    meson test -C build-tsan --no-rebuild --print-errorlogs loader || status=1
+else
+  status=1
+fi
+
 python - <<'PY'
 import json, os
 import xml.etree.ElementTree as ET
 passed = failed = skipped = 0
-for d in ("build", "build-asan"):
+for d in ("build", "build-asan", "build-tsan"):
     p = os.path.join(d, "meson-logs", "testlog.json")
     if not os.path.exists(p):
         failed += 1
@@ -42,6 +56,8 @@ for d in ("build", "build-asan"):
         if r["result"] in ("OK", "EXPECTEDFAIL"): passed += 1
         elif r["result"] == "SKIP": skipped += 1
         else: failed += 1
+    if d == "build-tsan":
+        continue  # no Python suite there
     x = os.path.join(d, "tests", "python", "pytest.xml")
     if not os.path.exists(x):
         failed += 1

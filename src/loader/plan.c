@@ -525,6 +525,48 @@ size_t lp_epoch_first_chunk(const lp_epoch *e, int64_t j)
     return k;
 }
 
+/* Appends the share of batch j on stream rows [a, b) (stream offsets off, chunk k) when the
+ * batch does not lie in chunk k alone. */
+static size_t add_share(const lp_epoch *e, const int64_t *off, int leftover, size_t k, int64_t j,
+                        int64_t a, int64_t b, lp_share *out, size_t cap, size_t n)
+{
+    int64_t B = e->plan->cfg.batch_size, s = a > off[k] ? a : off[k], t = b < off[k + 1] ? b : off[k + 1];
+    if (t <= s || (s == a && t == b))
+        return n;
+    int64_t base = leftover ? lp_epoch_chunk_rows(e, k) / B * B : 0;
+    if (n < cap)
+        out[n] = (lp_share){j, base + s - off[k], t - s, s - a};
+    return n + 1;
+}
+
+size_t lp_epoch_chunk_shares(const lp_epoch *e, size_t k, lp_share *out, size_t cap)
+{
+    int64_t B = e->plan->cfg.batch_size, nb = e->info.nbatches;
+    size_t K = e->nchunks, n = 0;
+    if (k >= K)
+        return 0;
+    if (!e->leftover) {
+        int64_t T = e->row_off[K];
+        for (int64_t j = e->row_off[k] / B; j < nb && j * B < e->row_off[k + 1]; j++)
+            n = add_share(e, e->row_off, 0, k, j, j * B, (j + 1) * B < T ? (j + 1) * B : T, out, cap, n);
+        return n;
+    }
+    int64_t total = e->lo_off[K], full = total / B;
+    for (int64_t m = e->lo_off[k] / B; m * B < e->lo_off[k + 1]; m++) {
+        int64_t j;
+        if (m < full) { /* emitted after the full batches of the chunk that completes it */
+            size_t kc = find_off(e->lo_off, K + 1, (m + 1) * B - 1);
+            j = e->batch_off[kc] + lp_epoch_chunk_rows(e, kc) / B;
+        } else if (nb > e->batch_off[K]) {
+            j = nb - 1; /* the remainder */
+        } else {
+            break;
+        }
+        n = add_share(e, e->lo_off, 1, k, j, m * B, (m + 1) * B < total ? (m + 1) * B : total, out, cap, n);
+    }
+    return n;
+}
+
 /* ------------------------------------------------------------------ chunk rows */
 
 void lp_rows_free(lp_rows *r)

@@ -131,4 +131,13 @@ size_t lp_epoch_batch(const lp_epoch *e, int64_t j, lp_bpiece *pieces, size_t ca
  * reading); nchunks when j >= nbatches. */
 size_t lp_epoch_first_chunk(const lp_epoch *e, int64_t j);
 
+/* Rows of chunk k that belong to batches made of several pieces (copied together when the
+ * chunk is ready): batch index, rows [row, row + n) of the chunk, at row `at` of the batch. */
+typedef struct lp_share {
+    int64_t batch, row, n, at;
+} lp_share;
+
+/* Fills up to cap shares of chunk k (in batch order) and returns how many there are. */
+size_t lp_epoch_chunk_shares(const lp_epoch *e, size_t k, lp_share *out, size_t cap);
+
 #endif

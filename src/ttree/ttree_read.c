@@ -264,7 +264,8 @@ static rf_status load_basket(rf_table *t, size_t col, size_t k, rf_error *err)
     return RF_OK;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) \
+    && !defined(__SANITIZE_THREAD__) /* resolvers run before the TSan runtime is up */
 /* Hot loops get AVX-512 and AVX2 clones chosen at load time (the baseline x86-64 has no byte
  * shuffle, so byte swaps would not vectorise; AVX-512 takes a third off the item-offset loop). */
 #define RF_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))

@@ -123,6 +123,31 @@ static sim_epoch sim_run(const lp_epoch *e, int64_t S)
         }
     }
     CHECK(s.ok, "epoch: a row delivered twice or a bad piece");
+    /* shares: the rows of multi-piece batches, chunk by chunk, cover exactly those batches */
+    int64_t *shared = calloc((size_t)(nb ? nb : 1), sizeof *shared);
+    lp_share sh[64];
+    int sok = 1;
+    for (size_t k = 0; k < K && s.ok; k++) {
+        size_t n = lp_epoch_chunk_shares(e, k, sh, 64);
+        sok &= n <= 64;
+        for (size_t t = 0; t < n && t < 64; t++) {
+            int64_t j = sh[t].batch;
+            if (j < 0 || j >= nb) {
+                sok = 0;
+                break;
+            }
+            size_t np = lp_epoch_batch(e, j, pc, cap), found = 0;
+            int64_t at = 0;
+            for (size_t q = 0; q < np && q < cap; at += pc[q].n, q++)
+                found |= pc[q].chunk == (int64_t)k && pc[q].row == sh[t].row && pc[q].n == sh[t].n && at == sh[t].at;
+            sok &= np >= 2 && found;
+            shared[j] += sh[t].n;
+        }
+    }
+    for (int64_t j = 0; j < nb && s.ok; j++)
+        sok &= lp_epoch_batch(e, j, pc, cap) >= 2 ? shared[j] == s.bsize[j] : shared[j] == 0;
+    CHECK(sok, "epoch: chunk shares do not match the multi-piece batches");
+    free(shared);
     for (size_t k = 0; k < K; k++) {
         free(re[k]);
         free(used[k]);

@@ -1,0 +1,141 @@
+/* batch.c - the memory batches are made of: reference-counted blocks holding every output
+ * tensor's matrix for some rows, batches viewing rows of a block, and the public rf_batch
+ * functions. A block counts its bytes in the shared counters (alive, peak) and keeps the
+ * shared layout alive, so batches outlive their loader. Any thread may retain and release. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/error.h"
+#include "loader.h"
+
+void lb_shared_release(lb_shared *sh)
+{
+    if (!sh || atomic_fetch_sub(&sh->refs, 1) != 1)
+        return;
+    for (size_t t = 0; t < sh->nt; t++) {
+        lb_tensor *x = &sh->t[t];
+        for (size_t c = 0; c < x->ncols; c++) {
+            free(x->cols[c].name);
+            free(x->cols[c].dscol);
+        }
+        for (int64_t i = 0; x->flat && i < x->width; i++)
+            free(x->flat[i]);
+        free(x->flat);
+        free(x->cols);
+        free(x->name);
+    }
+    free(sh->t);
+    free(sh);
+}
+
+lb_block *lb_block_new(lb_shared *sh, int64_t rows, rf_error *err)
+{
+    lb_block *b = calloc(1, sizeof *b);
+    size_t *off = calloc(sh->nt + 1, sizeof *off), at = 0;
+    for (size_t t = 0; off && t < sh->nt; t++) {
+        off[t] = at;
+        at += ((size_t)rows * (size_t)sh->t[t].width * sh->t[t].esize + 63) & ~(size_t)63;
+    }
+    unsigned char *mem = off ? aligned_alloc(64, at ? at : 64) : NULL;
+    if (!b || !mem) {
+        free(b);
+        free(off);
+        free(mem);
+        rf_fail(err, RF_ERR_NOMEM, "out of memory for a chunk of %lld rows (%zu bytes)",
+                (long long)rows, at);
+        return NULL;
+    }
+    atomic_init(&b->refs, 1);
+    atomic_fetch_add(&sh->refs, 1);
+    b->sh = sh;
+    b->rows = rows;
+    b->bytes = at;
+    b->off = off;
+    b->mem = mem;
+    long long alive = atomic_fetch_add(&sh->bytes_alive, (long long)at) + (long long)at;
+    long long peak = atomic_load(&sh->bytes_peak);
+    while (alive > peak && !atomic_compare_exchange_weak(&sh->bytes_peak, &peak, alive))
+        ;
+    return b;
+}
+
+void lb_block_release(lb_block *b)
+{
+    if (!b || atomic_fetch_sub(&b->refs, 1) != 1)
+        return;
+    atomic_fetch_sub(&b->sh->bytes_alive, (long long)b->bytes);
+    lb_shared_release(b->sh);
+    free(b->mem);
+    free(b->off);
+    free(b);
+}
+
+void lb_copy_rows(lb_block *dst, int64_t d, const lb_block *src, int64_t s, int64_t n)
+{
+    for (size_t t = 0; t < dst->sh->nt; t++) {
+        const lb_tensor *x = &dst->sh->t[t];
+        memcpy(lb_row(dst, t, d), lb_row(src, t, s), (size_t)n * (size_t)x->width * x->esize);
+    }
+}
+
+rf_batch *lb_batch_new(lb_block *b, int64_t row0, int64_t rows, int64_t index, rf_error *err)
+{
+    rf_batch *x = calloc(1, sizeof *x);
+    if (!x) {
+        rf_fail(err, RF_ERR_NOMEM, "out of memory for a batch");
+        return NULL;
+    }
+    atomic_init(&x->refs, 1);
+    atomic_fetch_add(&b->refs, 1);
+    x->block = b;
+    x->row0 = row0;
+    x->rows = rows;
+    x->index = index;
+    return x;
+}
+
+int64_t rf_batch_rows(const rf_batch *b) { return b ? b->rows : 0; }
+size_t rf_batch_ntensors(const rf_batch *b) { return b ? b->block->sh->nt : 0; }
+int64_t rf_batch_index(const rf_batch *b) { return b ? b->index : -1; }
+
+rf_status rf_batch_tensor(const rf_batch *b, size_t i, rf_tensor_view *v, rf_error *err)
+{
+    RF_CHECK(b && v, err, RF_ERR_ARG, "rf_batch_tensor: NULL argument");
+    RF_CHECK(i < b->block->sh->nt, err, RF_ERR_ARG, "tensor %zu of a batch with %zu", i,
+             b->block->sh->nt);
+    const lb_tensor *x = &b->block->sh->t[i];
+    memset(v, 0, sizeof *v);
+    v->name = x->name;
+    v->dtype = x->dtype;
+    v->data = lb_row(b->block, i, b->row0);
+    v->shape[0] = b->rows;
+    if (x->n_max > 0 && !x->is_mask) {
+        v->ndim = 3;
+        v->shape[1] = x->n_max;
+        v->shape[2] = (int64_t)x->ncols;
+    } else {
+        v->ndim = 2;
+        v->shape[1] = x->width;
+    }
+    int64_t stride = (int64_t)x->esize;
+    for (int d = v->ndim - 1; d >= 0; d--) {
+        v->strides[d] = stride;
+        stride *= v->shape[d];
+    }
+    return RF_OK;
+}
+
+rf_batch *rf_batch_retain(rf_batch *b)
+{
+    if (b)
+        atomic_fetch_add(&b->refs, 1);
+    return b;
+}
+
+void rf_batch_release(rf_batch *b)
+{
+    if (!b || atomic_fetch_sub(&b->refs, 1) != 1)
+        return;
+    lb_block_release(b->block);
+    free(b);
+}

@@ -1,0 +1,187 @@
+/* loader.h - internals of the loader (include/rootfeed_loader.h).
+ *
+ * loader.c   options, output layout, the first pass (filters, labels), the plan, state, stats
+ * pipeline.c the worker pool and its tasks (build a chunk's rows, read one cluster into the
+ *            chunk's matrices), epochs, rf_loader_next (batches as slices or assembled)
+ * batch.c    reference-counted memory blocks and batches
+ *
+ * Memory: a block holds the matrices of every output tensor for some rows (a chunk, or one
+ * assembled batch). Blocks and batches count references atomically; a batch keeps its block,
+ * the block keeps the shared part (layout and memory counters), so batches outlive the
+ * loader. */
+#ifndef RF_LOADER_INTERNAL_H
+#define RF_LOADER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "plan.h"
+#include "rootfeed_loader.h"
+
+enum { LB_DATA = 0, LB_ENTRY, LB_DATASET, LB_FILE, LB_FILE_ENTRY }; /* column sources */
+
+/* One column of an output tensor. */
+typedef struct lb_col {
+    char *name;
+    int source;        /* LB_DATA or a virtual column */
+    long *dscol;       /* LB_DATA: column index in each dataset */
+    int64_t items;     /* values per row: 1, an array's size or max_size */
+    int jagged;
+    int64_t offset;    /* first value's position in the row (collection: column index) */
+} lb_col;
+
+typedef struct lb_tensor {
+    char *name;
+    rf_dtype dtype;
+    size_t esize;
+    int64_t width;     /* values per row */
+    int64_t n_max;     /* collection: items per row per column (width = n_max x ncols) */
+    lb_col *cols;
+    size_t ncols;
+    long mask;         /* collection: index of its mask tensor; -1 */
+    int is_mask;
+    char **flat;       /* flattened column names (width of them) */
+} lb_tensor;
+
+/* What batches need after the loader is gone: the layout and the memory counters. */
+typedef struct lb_shared {
+    atomic_long refs;
+    lb_tensor *t;
+    size_t nt;
+    size_t row_bytes;          /* all tensors of one row */
+    atomic_llong bytes_alive;  /* blocks not yet freed */
+    atomic_llong bytes_peak;
+} lb_shared;
+
+typedef struct lb_block {
+    atomic_long refs;
+    lb_shared *sh;
+    int64_t rows;
+    size_t bytes;
+    size_t *off;               /* start of each tensor's matrix */
+    unsigned char *mem;
+} lb_block;
+
+struct rf_batch {
+    atomic_long refs;
+    lb_block *block;
+    int64_t row0, rows, index;
+};
+
+lb_block *lb_block_new(lb_shared *sh, int64_t rows, rf_error *err);
+void lb_block_release(lb_block *b);
+void lb_shared_release(lb_shared *sh);
+/* Row r of tensor t in a block. */
+static inline unsigned char *lb_row(const lb_block *b, size_t t, int64_t r)
+{
+    const lb_tensor *x = &b->sh->t[t];
+    return b->mem + b->off[t] + (size_t)r * (size_t)x->width * x->esize;
+}
+/* Copies n rows of every tensor from src (row s) to dst (row d). */
+void lb_copy_rows(lb_block *dst, int64_t d, const lb_block *src, int64_t s, int64_t n);
+rf_batch *lb_batch_new(lb_block *b, int64_t row0, int64_t rows, int64_t index, rf_error *err);
+
+/* A cluster a chunk reads: dataset d's local entries [a, b), its selected entries starting at
+ * sel, and the chunk's ranges that fall in it (ranges [r0, r1), dest offsets from dbase). */
+typedef struct lb_read {
+    size_t cluster, d;
+    int64_t a, b;
+    size_t r0, r1;
+} lb_read;
+
+enum { LB_IDLE = 0, LB_QUEUED, LB_READING, LB_READY, LB_FAILED };
+
+typedef struct lb_chunk {
+    int state;
+    lb_block *block;           /* the loader's reference */
+    lp_rows rows;
+    int64_t *range_dest;       /* dest offset of each range */
+    lb_read *reads;
+    size_t nreads;
+    atomic_long pending;       /* read tasks not done */
+    rf_error err;
+} lb_chunk;
+
+typedef struct lb_asm {
+    int64_t batch;
+    lb_block *block;
+} lb_asm;
+
+typedef struct lb_task {
+    int kind;                  /* LB_T_PREPASS, LB_T_PLAN, LB_T_READ */
+    uint64_t gen;              /* the epoch (or pass) it belongs to */
+    int64_t a, b;
+} lb_task;
+
+enum { LB_T_PREPASS = 1, LB_T_PLAN, LB_T_READ };
+
+typedef struct lb_worker {
+    rf_loader *l;
+    int id;
+    rf_dataset_reader **readers; /* one per dataset */
+    int64_t *rows;             /* scratch row map of one cluster */
+    size_t rows_cap;
+    rf_column_data scratch;
+    pthread_t thread;
+} lb_worker;
+
+struct rf_loader {
+    rf_loader_options opt;
+    rf_dataset **ds;
+    size_t nds;
+    lb_shared *sh;
+    /* the datasets end to end */
+    int64_t *ds_first;         /* first global raw entry of each dataset (nds + 1) */
+    size_t *ds_cluster;        /* first cluster of each dataset (nds + 1) */
+    int64_t *bounds;           /* global raw cluster boundaries */
+    size_t nclusters;
+    int64_t *pass;             /* entries of each cluster passing the filters */
+    _Atomic uint64_t *passbits; /* which raw entries pass (NULL: every one) */
+    uint8_t *raw_labels;       /* first pass: class of each raw entry */
+    long *label_col;           /* label column in each dataset */
+    int filtered;
+    lp_plan *plan;
+    uint64_t fingerprint;
+    /* workers */
+    int nthreads;
+    lb_worker *workers;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    lb_task *queue;
+    size_t qhead, qlen, qcap;
+    int running;               /* tasks being executed */
+    int quit;
+    uint64_t gen;
+    int64_t prepass_left;
+    rf_status prepass_status;
+    rf_error prepass_err;
+    /* the epoch in progress */
+    lp_epoch *e;
+    int part;
+    int64_t epoch;
+    int64_t next;              /* next batch to hand out */
+    lb_chunk *chunks;
+    size_t nchunks, scheduled, entered;
+    size_t first_alive;
+    lb_asm *assembly;          /* batches being assembled */
+    size_t nasm;
+    lp_share *shares;
+    size_t shares_cap;
+    int failed;
+    rf_error err;
+    /* stats */
+    rf_loader_stats st;
+    double t_start;
+};
+
+/* pipeline.c */
+rf_status lb_pool_start(rf_loader *l, rf_error *err);
+void lb_pool_stop(rf_loader *l);
+/* Queues tasks (under the lock) and wakes workers. */
+rf_status lb_push(rf_loader *l, int kind, int64_t a, int64_t b, rf_error *err);
+void lb_epoch_end(rf_loader *l);
+/* The first pass over every cluster: filters and labels. */
+rf_status lb_prepass(rf_loader *l, rf_error *err);
+double lb_now(void);
+
+#endif

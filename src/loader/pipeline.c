@@ -1,0 +1,682 @@
+/* pipeline.c - the loader's worker threads and epochs.
+ *
+ * Workers take tasks from one FIFO queue: PREPASS (one cluster of the first pass: which
+ * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan, allocate
+ * its matrices, queue one READ per cluster) and READ (decode one cluster's columns straight
+ * into the chunk's rows: rf_dataset_read_rows with the plan's row of every entry, so the
+ * shuffle and the type conversion happen in the column -> row transpose). The worker finishing
+ * a chunk's last READ applies its row copies and marks it ready.
+ *
+ * The consumer (rf_loader_next) keeps chunks queued one ahead of the one it delivers
+ * (prefetch_chunks), enters chunks in order - copying the rows of batches that span chunks
+ * into those batches' own blocks - and hands out batches: a slice of a chunk's block (no copy)
+ * or an assembled block. A chunk is dropped by the loader once its batches are handed out;
+ * its memory goes when the last batch viewing it is released.
+ *
+ * Every task carries the generation of the epoch it belongs to; stopping an epoch bumps the
+ * generation, empties the queue and waits for the running tasks. A failing task records its
+ * error on the chunk and the loader; the other tasks of the epoch are skipped and the next
+ * rf_loader_next returns the error. Nothing waits without a way out: the consumer wakes on
+ * ready, failed or stopped. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/buffer.h"
+#include "../common/error.h"
+#include "loader.h"
+
+double lb_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* ------------------------------------------------------------------ queue */
+
+rf_status lb_push(rf_loader *l, int kind, int64_t a, int64_t b, rf_error *err)
+{
+    if (l->qlen == l->qcap) { /* grow the ring, unrolled to start at 0 */
+        size_t cap = l->qcap ? 2 * l->qcap : 64;
+        lb_task *q = malloc(cap * sizeof *q);
+        RF_CHECK(q, err, RF_ERR_NOMEM, "out of memory for the task queue");
+        for (size_t i = 0; i < l->qlen; i++)
+            q[i] = l->queue[(l->qhead + i) % l->qcap];
+        free(l->queue);
+        l->queue = q;
+        l->qcap = cap;
+        l->qhead = 0;
+    }
+    l->queue[(l->qhead + l->qlen++) % l->qcap] = (lb_task){kind, l->gen, a, b};
+    pthread_cond_signal(&l->work);
+    return RF_OK;
+}
+
+/* Records the first error of the epoch (or of the first pass) and wakes the consumer. */
+static void fail(rf_loader *l, const rf_error *e)
+{
+    pthread_mutex_lock(&l->mu);
+    if (!l->failed) {
+        l->failed = 1;
+        l->err = *e;
+    }
+    pthread_cond_broadcast(&l->done);
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* ------------------------------------------------------------------ first pass */
+
+static int64_t label_value(const rf_column_data *d, int64_t i)
+{
+    const void *p = (const unsigned char *)d->values + (size_t)i * rf_dtype_size(d->dtype);
+    switch (d->dtype) {
+    case RF_BOOL: case RF_UINT8: return *(const uint8_t *)p;
+    case RF_INT8: return *(const int8_t *)p;
+    case RF_INT16: return *(const int16_t *)p;
+    case RF_UINT16: return *(const uint16_t *)p;
+    case RF_INT32: return *(const int32_t *)p;
+    case RF_UINT32: return *(const uint32_t *)p;
+    case RF_INT64: return *(const int64_t *)p;
+    case RF_UINT64: return (int64_t)*(const uint64_t *)p;
+    default: return -1;
+    }
+}
+
+/* One cluster of the first pass: passing entries (bits, count) and labels. */
+static rf_status prepass_cluster(lb_worker *w, size_t c, rf_error *err)
+{
+    rf_loader *l = w->l;
+    size_t d = 0;
+    while (l->ds_cluster[d + 1] <= c)
+        d++;
+    int64_t g0 = l->bounds[c], n = l->bounds[c + 1] - g0, a = g0 - l->ds_first[d];
+    if (l->passbits) {
+        RF_TRY(rf_grow((void **)&w->rows, &w->rows_cap, (size_t)n, RF_MAX_ALLOC, "filter mask", err));
+        uint8_t *mask = (uint8_t *)w->rows;
+        int64_t npass;
+        RF_TRY(rf_dataset_select(w->readers[d], a, a + n, mask, &npass, err));
+        for (int64_t i = 0; i < n; i++)
+            if (mask[i])
+                atomic_fetch_or_explicit(&l->passbits[(g0 + i) / 64], (uint64_t)1 << ((g0 + i) % 64),
+                                         memory_order_relaxed);
+        l->pass[c] = npass; /* each cluster's own slot */
+    }
+    if (l->raw_labels) {
+        RF_TRY(rf_dataset_read(w->readers[d], (size_t)l->label_col[d], a, a + n, &w->scratch, err));
+        for (int64_t i = 0; i < n; i++) {
+            int64_t v = label_value(&w->scratch, i);
+            int pass = !l->passbits || (atomic_load_explicit(&l->passbits[(g0 + i) / 64], memory_order_relaxed) >> ((g0 + i) % 64) & 1);
+            RF_CHECK(!pass || (v >= 0 && v < l->opt.nclasses), err, RF_ERR_ARG, "%s: entry %lld: label "
+                     "column '%s' holds %lld, outside the classes 0 .. %d",
+                     rf_dataset_file_path(l->ds[d], 0), (long long)(a + i), l->opt.label_column,
+                     (long long)v, l->opt.nclasses - 1);
+            l->raw_labels[g0 + i] = (uint8_t)v;
+        }
+    }
+    return RF_OK;
+}
+
+rf_status lb_prepass(rf_loader *l, rf_error *err)
+{
+    RF_CHECK(!l->raw_labels || (l->opt.nclasses >= 2 && l->opt.nclasses <= LP_MAX_CLASSES), err,
+             RF_ERR_ARG, "a label column needs nclasses in [2, %d] (got %d)", LP_MAX_CLASSES,
+             l->opt.nclasses);
+    pthread_mutex_lock(&l->mu);
+    l->prepass_left = (int64_t)l->nclusters;
+    rf_status s = RF_OK;
+    for (size_t c = 0; c < l->nclusters && s == RF_OK; c++)
+        s = lb_push(l, LB_T_PREPASS, (int64_t)c, 0, err);
+    while (s == RF_OK && l->prepass_left > 0 && !l->failed)
+        pthread_cond_wait(&l->done, &l->mu);
+    if (s == RF_OK && l->failed) {
+        s = l->err.code ? l->err.code : RF_ERR_IO;
+        if (err)
+            *err = l->err;
+    }
+    pthread_mutex_unlock(&l->mu);
+    lb_epoch_end(l); /* drops the rest of a failed pass */
+    return s;
+}
+
+/* ------------------------------------------------------------------ chunks */
+
+/* The clusters that chunk k's sorted ranges fall in, with the ranges of each. */
+static rf_status chunk_reads(rf_loader *l, lb_chunk *ch, rf_error *err)
+{
+    const lp_rows *r = &ch->rows;
+    const int64_t *sel = lp_plan_sel_bounds(l->plan);
+    size_t cap = r->nranges + 1, c = 0, d = 0;
+    ch->range_dest = malloc(cap * sizeof *ch->range_dest);
+    ch->reads = malloc(cap * sizeof *ch->reads);
+    RF_CHECK(ch->range_dest && ch->reads, err, RF_ERR_NOMEM, "out of memory for a chunk's reads");
+    for (size_t i = 0, at = 0; i < r->nranges; at += (size_t)r->ranges[i].n, i++) {
+        ch->range_dest[i] = (int64_t)at;
+        for (int64_t s = r->ranges[i].start; s < r->ranges[i].start + r->ranges[i].n;) {
+            while (sel[c + 1] <= s) /* the cluster of selected entry s */
+                c++;
+            while (l->ds_cluster[d + 1] <= c)
+                d++;
+            if (ch->nreads && ch->reads[ch->nreads - 1].cluster == c) {
+                ch->reads[ch->nreads - 1].r1 = i + 1;
+            } else {
+                if (ch->nreads == cap) {
+                    lb_read *q = realloc(ch->reads, 2 * cap * sizeof *q);
+                    RF_CHECK(q, err, RF_ERR_NOMEM, "out of memory for a chunk's reads");
+                    ch->reads = q;
+                    cap *= 2;
+                }
+                ch->reads[ch->nreads++] = (lb_read){c, d, l->bounds[c] - l->ds_first[d],
+                                                    l->bounds[c + 1] - l->ds_first[d], i, i + 1};
+            }
+            s = sel[c + 1];
+        }
+    }
+    return RF_OK;
+}
+
+/* Row copies (entries on several rows), then the chunk is ready. */
+static void chunk_done(rf_loader *l, lb_chunk *ch)
+{
+    for (size_t i = 0; i < ch->rows.ncopies; i++)
+        lb_copy_rows(ch->block, ch->rows.copies[2 * i + 1], ch->block, ch->rows.copies[2 * i], 1);
+    pthread_mutex_lock(&l->mu);
+    ch->state = LB_READY;
+    pthread_cond_broadcast(&l->done);
+    pthread_mutex_unlock(&l->mu);
+}
+
+static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
+{
+    rf_loader *l = w->l;
+    lb_chunk *ch = &l->chunks[k];
+    RF_TRY(lp_chunk_build(l->e, k, &ch->rows, err));
+    RF_TRY(chunk_reads(l, ch, err));
+    if (!(ch->block = lb_block_new(l->sh, ch->rows.nrows, err)))
+        return RF_ERR_NOMEM;
+    atomic_store(&ch->pending, (long)ch->nreads);
+    if (ch->nreads == 0) {
+        chunk_done(l, ch);
+        return RF_OK;
+    }
+    pthread_mutex_lock(&l->mu);
+    ch->state = LB_READING;
+    rf_status s = RF_OK;
+    for (size_t i = 0; i < ch->nreads && s == RF_OK; i++)
+        s = lb_push(l, LB_T_READ, (int64_t)k, (int64_t)i, err);
+    pthread_mutex_unlock(&l->mu);
+    return s;
+}
+
+/* rows[x] for local entries [a, b) of the read: the plan's row of each passing entry that the
+ * chunk holds, -1 for the others. Returns the span [*lo, *hi) of entries with a row. */
+static void read_rows_map(const rf_loader *l, const lb_chunk *ch, const lb_read *rd, int64_t *rows,
+                          int64_t *lo, int64_t *hi)
+{
+    const lp_piece *rg = ch->rows.ranges;
+    int64_t s = lp_plan_sel_bounds(l->plan)[rd->cluster], g0 = l->ds_first[rd->d] + rd->a;
+    size_t r = rd->r0;
+    *lo = rd->b - rd->a;
+    *hi = 0;
+    for (int64_t x = 0; x < rd->b - rd->a; x++) {
+        rows[x] = -1;
+        if (l->passbits && !(atomic_load_explicit(&l->passbits[(g0 + x) / 64], memory_order_relaxed) >> ((g0 + x) % 64) & 1))
+            continue;
+        while (r < rd->r1 && s >= rg[r].start + rg[r].n)
+            r++;
+        if (r < rd->r1 && s >= rg[r].start) {
+            rows[x] = ch->rows.dest[ch->range_dest[r] + (s - rg[r].start)];
+            if (rows[x] >= 0) {
+                *lo = x < *lo ? x : *lo;
+                *hi = x + 1;
+            }
+        }
+        s++;
+    }
+}
+
+static void put_value(void *dst, rf_dtype t, int64_t v)
+{
+    switch (t) {
+    case RF_BOOL: *(uint8_t *)dst = v != 0; break;
+    case RF_INT8: case RF_UINT8: *(uint8_t *)dst = (uint8_t)v; break;
+    case RF_INT16: case RF_UINT16: { uint16_t x = (uint16_t)v; memcpy(dst, &x, 2); break; }
+    case RF_INT32: case RF_UINT32: { uint32_t x = (uint32_t)v; memcpy(dst, &x, 4); break; }
+    case RF_FLOAT32: { float x = (float)v; memcpy(dst, &x, 4); break; }
+    case RF_FLOAT64: { double x = (double)v; memcpy(dst, &x, 8); break; }
+    default: memcpy(dst, &v, 8); break;
+    }
+}
+
+/* A virtual column: entry numbers, dataset, file, entry in the file. */
+static rf_status write_virtual(rf_loader *l, const lb_read *rd, const int64_t *rows, int64_t lo,
+                               int64_t hi, lb_block *b, size_t t, const lb_col *col, rf_error *err)
+{
+    const lb_tensor *x = &l->sh->t[t];
+    size_t file = 0;
+    int64_t entry0 = 0;
+    if (col->source == LB_FILE || col->source == LB_FILE_ENTRY) /* a cluster lies in one file */
+        RF_TRY(rf_dataset_locate(l->ds[rd->d], rd->a + lo, &file, &entry0, err));
+    for (int64_t i = lo; i < hi; i++) {
+        if (rows[i] < 0)
+            continue;
+        int64_t e = rd->a + i,
+                v = col->source == LB_ENTRY ? e : col->source == LB_DATASET ? (int64_t)rd->d
+                  : col->source == LB_FILE ? (int64_t)file : entry0 + (i - lo);
+        put_value(lb_row(b, t, rows[i]) + (size_t)col->offset * x->esize, x->dtype, v);
+    }
+    return RF_OK;
+}
+
+/* Decodes one cluster's columns into the chunk's rows. */
+static rf_status read_cluster(lb_worker *w, size_t k, size_t i, rf_error *err)
+{
+    rf_loader *l = w->l;
+    lb_chunk *ch = &l->chunks[k];
+    const lb_read *rd = &ch->reads[i];
+    int64_t n = rd->b - rd->a, lo, hi;
+    RF_TRY(rf_grow((void **)&w->rows, &w->rows_cap, (size_t)n * sizeof *w->rows, RF_MAX_ALLOC,
+                   "row map", err));
+    read_rows_map(l, ch, rd, w->rows, &lo, &hi);
+    for (size_t t = 0; t < l->sh->nt && lo < hi; t++) {
+        const lb_tensor *x = &l->sh->t[t];
+        for (size_t c = 0; c < x->ncols; c++) {
+            const lb_col *col = &x->cols[c];
+            if (col->source != LB_DATA) {
+                RF_TRY(write_virtual(l, rd, w->rows, lo, hi, ch->block, t, col, err));
+                continue;
+            }
+            rf_rows_dest dst;
+            rf_rows_dest_init(&dst);
+            dst.base = ch->block->mem + ch->block->off[t];
+            dst.dtype = x->dtype;
+            dst.row_stride = (size_t)x->width * x->esize;
+            dst.col_offset = (size_t)col->offset * x->esize;
+            dst.max_items = col->items;
+            dst.padding = l->opt.vec_padding;
+            if (x->n_max > 0) {
+                dst.item_stride = x->ncols * x->esize;
+                if (c == 0) {
+                    dst.mask = ch->block->mem + ch->block->off[x->mask];
+                    dst.mask_row_stride = (size_t)x->n_max;
+                }
+            }
+            RF_TRY(rf_dataset_read_rows(w->readers[rd->d], (size_t)col->dscol[rd->d], rd->a + lo,
+                                        rd->a + hi, w->rows + lo, &dst, err));
+        }
+    }
+    /* estimated bytes: the columns' totals in proportion to the entries decoded */
+    double frac = (double)(hi > lo ? hi - lo : 0) / (double)(rf_dataset_entries(l->ds[rd->d]) ? rf_dataset_entries(l->ds[rd->d]) : 1);
+    int64_t zb = 0, ub = 0;
+    for (size_t t = 0; t < l->sh->nt; t++)
+        for (size_t c = 0; c < l->sh->t[t].ncols; c++)
+            if (l->sh->t[t].cols[c].source == LB_DATA) {
+                const rf_column_info *info = rf_dataset_column(l->ds[rd->d], (size_t)l->sh->t[t].cols[c].dscol[rd->d]);
+                zb += (int64_t)((double)info->compressed_bytes * frac);
+                ub += (int64_t)((double)info->uncompressed_bytes * frac);
+            }
+    pthread_mutex_lock(&l->mu);
+    l->st.bytes_read += zb;
+    l->st.bytes_decompressed += ub;
+    pthread_mutex_unlock(&l->mu);
+    return RF_OK;
+}
+
+/* ------------------------------------------------------------------ workers */
+
+static void run_task(lb_worker *w, const lb_task *t)
+{
+    rf_loader *l = w->l;
+    rf_error err = {0};
+    rf_status s = RF_OK;
+    double t0 = lb_now();
+    if (t->kind == LB_T_PREPASS) {
+        s = prepass_cluster(w, (size_t)t->a, &err);
+    } else if (t->kind == LB_T_PLAN) {
+        s = plan_chunk(w, (size_t)t->a, &err);
+    } else {
+        lb_chunk *ch = &l->chunks[t->a];
+        s = read_cluster(w, (size_t)t->a, (size_t)t->b, &err);
+        if (s == RF_OK && atomic_fetch_sub(&ch->pending, 1) == 1)
+            chunk_done(l, ch);
+    }
+    if (s != RF_OK) {
+        if (t->kind != LB_T_PREPASS) {
+            rf_wrap(&err, s, "chunk %lld of the %s epoch %lld: ", (long long)t->a,
+                    l->part ? "validation" : "training", (long long)l->epoch);
+            pthread_mutex_lock(&l->mu);
+            l->chunks[t->a].state = LB_FAILED;
+            pthread_mutex_unlock(&l->mu);
+        }
+        fail(l, &err);
+    }
+    double dt = lb_now() - t0;
+    pthread_mutex_lock(&l->mu);
+    if (t->kind == LB_T_READ)
+        l->st.decode_seconds += dt;
+    else if (t->kind == LB_T_PLAN)
+        l->st.transpose_seconds += dt; /* building the row map of the transpose */
+    else
+        l->st.filter_seconds += dt;
+    if (t->kind == LB_T_PREPASS && --l->prepass_left == 0)
+        pthread_cond_broadcast(&l->done);
+    pthread_mutex_unlock(&l->mu);
+}
+
+static void *worker_main(void *arg)
+{
+    lb_worker *w = arg;
+    rf_loader *l = w->l;
+    pthread_mutex_lock(&l->mu);
+    for (;;) {
+        while (!l->quit && l->qlen == 0)
+            pthread_cond_wait(&l->work, &l->mu);
+        if (l->quit)
+            break;
+        lb_task t = l->queue[l->qhead];
+        l->qhead = (l->qhead + 1) % l->qcap;
+        l->qlen--;
+        if (t.gen != l->gen || l->failed)
+            continue; /* a stopped epoch's task, or the epoch failed */
+        l->running++;
+        pthread_mutex_unlock(&l->mu);
+        run_task(w, &t);
+        pthread_mutex_lock(&l->mu);
+        l->running--;
+        pthread_cond_broadcast(&l->done);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+rf_status lb_pool_start(rf_loader *l, rf_error *err)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    l->nthreads = l->opt.num_threads > 0 ? l->opt.num_threads : (int)(cores > 0 ? cores : 1);
+    RF_CHECK(pthread_mutex_init(&l->mu, NULL) == 0, err, RF_ERR_NOMEM, "pthread_mutex_init failed");
+    pthread_cond_init(&l->work, NULL);
+    pthread_cond_init(&l->done, NULL);
+    l->workers = calloc((size_t)l->nthreads, sizeof *l->workers);
+    RF_CHECK(l->workers, err, RF_ERR_NOMEM, "out of memory for %d workers", l->nthreads);
+    for (int i = 0; i < l->nthreads; i++) {
+        lb_worker *w = &l->workers[i];
+        w->l = l;
+        w->id = i;
+        rf_column_data_init(&w->scratch);
+        w->readers = calloc(l->nds, sizeof *w->readers);
+        RF_CHECK(w->readers, err, RF_ERR_NOMEM, "out of memory");
+        for (size_t d = 0; d < l->nds; d++)
+            RF_TRY(rf_dataset_reader_new(l->ds[d], &w->readers[d], err));
+    }
+    for (int i = 0; i < l->nthreads; i++)
+        RF_CHECK(pthread_create(&l->workers[i].thread, NULL, worker_main, &l->workers[i]) == 0 ||
+                 (l->nthreads = i, 0), err, RF_ERR_NOMEM, "cannot start worker thread %d", i);
+    return RF_OK;
+}
+
+void lb_pool_stop(rf_loader *l)
+{
+    if (!l->workers)
+        return;
+    rf_loader_stop(l);
+    pthread_mutex_lock(&l->mu);
+    l->quit = 1;
+    pthread_cond_broadcast(&l->work);
+    pthread_mutex_unlock(&l->mu);
+    for (int i = 0; i < l->nthreads; i++)
+        if (l->workers[i].thread)
+            pthread_join(l->workers[i].thread, NULL);
+    for (int i = 0; i < l->nthreads; i++) {
+        lb_worker *w = &l->workers[i];
+        for (size_t d = 0; w->readers && d < l->nds; d++)
+            rf_dataset_reader_free(w->readers[d]);
+        free(w->readers);
+        free(w->rows);
+        rf_column_data_free(&w->scratch);
+    }
+    free(l->workers);
+    l->workers = NULL;
+    free(l->queue);
+    pthread_cond_destroy(&l->work);
+    pthread_cond_destroy(&l->done);
+    pthread_mutex_destroy(&l->mu);
+}
+
+/* ------------------------------------------------------------------ epochs */
+
+static void chunk_free(lb_chunk *ch)
+{
+    lb_block_release(ch->block);
+    lp_rows_free(&ch->rows);
+    free(ch->range_dest);
+    free(ch->reads);
+    memset(ch, 0, sizeof *ch);
+}
+
+/* Invalidates the epoch's queued tasks and waits for the running ones. */
+void lb_epoch_end(rf_loader *l)
+{
+    pthread_mutex_lock(&l->mu);
+    l->gen++;
+    l->qlen = 0;
+    while (l->running > 0)
+        pthread_cond_wait(&l->done, &l->mu);
+    l->failed = 0;
+    pthread_mutex_unlock(&l->mu);
+}
+
+void rf_loader_stop(rf_loader *l)
+{
+    if (!l || !l->workers)
+        return;
+    lb_epoch_end(l);
+    for (size_t k = 0; k < l->nchunks; k++)
+        chunk_free(&l->chunks[k]);
+    free(l->chunks);
+    l->chunks = NULL;
+    l->nchunks = 0;
+    for (size_t i = 0; i < l->nasm; i++)
+        lb_block_release(l->assembly[i].block);
+    free(l->assembly);
+    l->assembly = NULL;
+    l->nasm = 0;
+    lp_epoch_free(l->e);
+    l->e = NULL;
+}
+
+rf_status rf_loader_start(rf_loader *l, rf_part part, int64_t epoch, int64_t first_batch, rf_error *err)
+{
+    RF_CHECK(l, err, RF_ERR_ARG, "rf_loader_start: NULL loader");
+    rf_loader_stop(l);
+    RF_TRY(lp_epoch_create(l->plan, part, epoch, &l->e, err));
+    const lp_epoch_info *in = lp_epoch_get_info(l->e);
+    RF_CHECK(first_batch >= 0 && first_batch <= in->nbatches, err, RF_ERR_ARG,
+             "batch %lld is not in epoch %lld (%lld batches)", (long long)first_batch,
+             (long long)epoch, (long long)in->nbatches);
+    l->nchunks = lp_epoch_nchunks(l->e);
+    l->chunks = calloc(l->nchunks + 1, sizeof *l->chunks);
+    RF_CHECK(l->chunks, err, RF_ERR_NOMEM, "out of memory");
+    l->part = part;
+    l->epoch = epoch;
+    l->next = first_batch;
+    l->entered = l->scheduled = l->first_alive = lp_epoch_first_chunk(l->e, first_batch);
+    l->st.read_amplification = in->read_amplification;
+    l->st.shuffle_quality = in->shuffle_quality;
+    l->st.rows_dropped += in->dropped;
+    l->st.rows_repeated += in->repeated;
+    /* (prefetch + 1) chunks and two batches being assembled, each tensor 64-byte aligned */
+    l->st.buffer_bound_bytes = (int64_t)(((size_t)(l->opt.prefetch_chunks + 1) * (size_t)in->max_chunk_rows +
+                                          2 * (size_t)l->opt.batch_size) * l->sh->row_bytes +
+                                         (size_t)(l->opt.prefetch_chunks + 3) * 64 * l->sh->nt);
+    atomic_store(&l->sh->bytes_peak, atomic_load(&l->sh->bytes_alive)); /* this epoch's peak */
+    for (size_t c = 0; c < l->nclusters; c++)
+        if (l->bounds[c + 1] - l->bounds[c] > l->st.largest_cluster)
+            l->st.largest_cluster = l->bounds[c + 1] - l->bounds[c];
+    l->t_start = lb_now();
+    return RF_OK;
+}
+
+/* Queues chunks up to `upto` (exclusive). Under the lock. */
+static rf_status schedule(rf_loader *l, size_t upto, rf_error *err)
+{
+    upto = upto < l->nchunks ? upto : l->nchunks;
+    for (; l->scheduled < upto; l->scheduled++) {
+        l->chunks[l->scheduled].state = LB_QUEUED;
+        RF_TRY(lb_push(l, LB_T_PLAN, (int64_t)l->scheduled, 0, err));
+    }
+    return RF_OK;
+}
+
+/* The assembly of batch j: a block made on first use, kept in a short list (a batch spanning
+ * chunks is open from its first chunk to its last; a few at a time). */
+static lb_block **assembly_slot(rf_loader *l, int64_t j, rf_error *err)
+{
+    size_t free_i = l->nasm;
+    for (size_t i = 0; i < l->nasm; i++) {
+        if (l->assembly[i].block && l->assembly[i].batch == j)
+            return &l->assembly[i].block;
+        if (!l->assembly[i].block)
+            free_i = i;
+    }
+    if (free_i == l->nasm) {
+        lb_asm *a = realloc(l->assembly, (l->nasm + 1) * sizeof *a);
+        if (!a) {
+            rf_fail(err, RF_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        l->assembly = a;
+        l->nasm++;
+    }
+    l->assembly[free_i] = (lb_asm){j, NULL};
+    return &l->assembly[free_i].block;
+}
+
+/* Batch rows: batch_size, or what the epoch's last batch holds. */
+static int64_t batch_rows(const rf_loader *l, int64_t j)
+{
+    const lp_epoch_info *in = lp_epoch_get_info(l->e);
+    return j == in->nbatches - 1 && in->last_batch_rows && !l->opt.drop_remainder ? in->last_batch_rows
+                                                                                : l->opt.batch_size;
+}
+
+/* Copies chunk k's rows of batches that span chunks into those batches' blocks. */
+static rf_status enter_chunk(rf_loader *l, size_t k, rf_error *err)
+{
+    size_t n = lp_epoch_chunk_shares(l->e, k, l->shares, l->shares_cap);
+    if (n > l->shares_cap) {
+        free(l->shares);
+        l->shares_cap = n;
+        l->shares = malloc(n * sizeof *l->shares);
+        RF_CHECK(l->shares, err, RF_ERR_NOMEM, "out of memory");
+        lp_epoch_chunk_shares(l->e, k, l->shares, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const lp_share *s = &l->shares[i];
+        if (s->batch < l->next) /* a resumed run's earlier batch */
+            continue;
+        lb_block **slot = assembly_slot(l, s->batch, err);
+        if (!slot)
+            return RF_ERR_NOMEM;
+        if (!*slot && !(*slot = lb_block_new(l->sh, batch_rows(l, s->batch), err)))
+            return RF_ERR_NOMEM;
+        lb_copy_rows(*slot, s->at, l->chunks[k].block, s->row, s->n);
+        l->st.bytes_copied += s->n * (int64_t)l->sh->row_bytes;
+    }
+    return RF_OK;
+}
+
+/* Waits until chunk k is ready (or the epoch failed). Under the lock. */
+static rf_status wait_chunk(rf_loader *l, size_t k, rf_error *err)
+{
+    double t0 = lb_now();
+    while (l->chunks[k].state != LB_READY && !l->failed)
+        pthread_cond_wait(&l->done, &l->mu);
+    l->st.wait_seconds += lb_now() - t0;
+    if (l->failed) {
+        if (err)
+            *err = l->err;
+        return l->err.code ? l->err.code : RF_ERR_IO;
+    }
+    return RF_OK;
+}
+
+/* Enters chunks up to kmax: each one waited for, its shared rows copied. */
+static rf_status enter_upto(rf_loader *l, size_t kmax, rf_error *err)
+{
+    while (l->entered <= kmax) {
+        size_t k = l->entered;
+        pthread_mutex_lock(&l->mu);
+        rf_status s = schedule(l, k + 1 + (size_t)l->opt.prefetch_chunks, err);
+        if (s == RF_OK)
+            s = wait_chunk(l, k, err);
+        pthread_mutex_unlock(&l->mu);
+        RF_TRY(s);
+        RF_TRY(enter_chunk(l, k, err));
+        l->entered++;
+    }
+    return RF_OK;
+}
+
+/* Drops the loader's chunks that no batch from j on needs. */
+static void release_before(rf_loader *l, int64_t j)
+{
+    size_t need = l->entered;
+    lp_bpiece p;
+    if (j < lp_epoch_nbatches(l->e) && lp_epoch_batch(l->e, j, &p, 1) == 1)
+        need = (size_t)p.chunk < need ? (size_t)p.chunk : need;
+    for (; l->first_alive < need; l->first_alive++)
+        chunk_free(&l->chunks[l->first_alive]);
+}
+
+rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)
+{
+    RF_CHECK(l && out, err, RF_ERR_ARG, "rf_loader_next: NULL argument");
+    *out = NULL;
+    RF_CHECK(l->e, err, RF_ERR_ARG, "rf_loader_next: no epoch started (rf_loader_start)");
+    pthread_mutex_lock(&l->mu);
+    int failed = l->failed;
+    if (failed && err)
+        *err = l->err;
+    pthread_mutex_unlock(&l->mu);
+    if (failed)
+        return l->err.code ? l->err.code : RF_ERR_IO;
+    int64_t j = l->next;
+    if (j >= lp_epoch_nbatches(l->e)) {
+        l->st.wall_seconds += l->t_start > 0 ? lb_now() - l->t_start : 0;
+        l->t_start = 0;
+        return RF_OK;
+    }
+    lp_bpiece pc[2];
+    size_t np = lp_epoch_batch(l->e, j, pc, 2), kmax = 0;
+    if (np > 2) { /* pieces from many chunks: the last one decides */
+        lp_bpiece *all = malloc(np * sizeof *all);
+        RF_CHECK(all, err, RF_ERR_NOMEM, "out of memory");
+        lp_epoch_batch(l->e, j, all, np);
+        kmax = (size_t)all[np - 1].chunk;
+        free(all);
+    } else {
+        for (size_t i = 0; i < np; i++)
+            kmax = (size_t)pc[i].chunk > kmax ? (size_t)pc[i].chunk : kmax;
+    }
+    release_before(l, j); /* before the next chunk is scheduled: two chunks at most */
+    RF_TRY(enter_upto(l, kmax, err));
+    rf_batch *b;
+    if (np == 1) {
+        b = lb_batch_new(l->chunks[pc[0].chunk].block, pc[0].row, pc[0].n, j, err);
+    } else {
+        lb_block **slot = assembly_slot(l, j, err);
+        RF_CHECK(slot && *slot, err, RF_ERR_ARG, "batch %lld was not assembled", (long long)j);
+        b = lb_batch_new(*slot, 0, (*slot)->rows, j, err);
+        lb_block_release(*slot);
+        *slot = NULL;
+    }
+    if (!b)
+        return RF_ERR_NOMEM;
+    l->next = j + 1;
+    l->st.entries_delivered += b->rows;
+    l->st.bytes_delivered += b->rows * (int64_t)l->sh->row_bytes;
+    release_before(l, j + 1);
+    *out = b;
+    return RF_OK;
+}
