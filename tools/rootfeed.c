@@ -1,5 +1,6 @@
 /* rootfeed.c - the command-line tool: `ls` lists a file's objects, `show` a table's columns,
- * `dump` prints columns as JSON (also how the project is checked from outside). Every
+ * `dump` prints columns as JSON (also how the project is checked from outside), `load` runs
+ * the ML loader over files and prints its figures. Every
  * failure is one line on stderr naming the file, object and offset, and a non-zero exit. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ static int fail(const rf_error *err)
 
 int rf_cmd_convert(int argc, char **argv); /* cmd_convert.c */
 int rf_cmd_gen(int argc, char **argv);
+int rf_cmd_load(int argc, char **argv); /* cmd_load.c */
 
 static const char usage_text[] =
     "usage: rootfeed ls FILE\n"
@@ -28,6 +30,11 @@ static const char usage_text[] =
     "                [--compression zstd:5] [--cluster-entries N] [--types a:float32,...]\n"
     "                [--object P] [--columns a,b] [--entries A:B]\n"
     "       rootfeed gen OUT.root [--entries N] [--schema x:float32,v:float32[var],a:int32[2][3]]\n"
+    "       rootfeed load FILE... --columns a,b,v:3 [--target y] [--weights w] [--tree T]\n"
+    "                [--filter EXPR]... [--define NAME=EXPR]... [--mode native|root638|root640|eager]\n"
+    "                [--batch N] [--chunk N] [--block N] [--batches-in-memory N] [--split F]\n"
+    "                [--epochs N] [--threads N] [--seed S] [--rank R --world W] [--pad] [--typed]\n"
+    "                [--no-shuffle] [--keep-remainder] [--json]\n"
     "       rootfeed --version | --help\n";
 
 /* A usage error: one line on stderr (the full text is under --help). */
@@ -325,5 +332,7 @@ int main(int argc, char **argv)
         return rf_cmd_convert(argc - 1, argv + 1);
     if (!strcmp(cmd, "gen"))
         return rf_cmd_gen(argc - 1, argv + 1);
+    if (!strcmp(cmd, "load"))
+        return rf_cmd_load(argc - 1, argv + 1);
     return usage();
 }

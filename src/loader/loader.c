@@ -167,8 +167,14 @@ static rf_status make_layout(rf_loader *l, rf_error *err)
             RF_TRY(flat_names(m, err));
         }
     }
-    for (size_t t = 0; t < l->sh->nt; t++)
+    for (size_t t = 0; t < l->sh->nt; t++) {
         l->sh->row_bytes += (size_t)l->sh->t[t].width * l->sh->t[t].esize;
+        l->ncolrefs += l->sh->t[t].ncols;
+    }
+    RF_CHECK(l->colrefs = calloc(l->ncolrefs, sizeof *l->colrefs), err, RF_ERR_NOMEM, "out of memory");
+    for (size_t t = 0, i = 0; t < l->sh->nt; t++)
+        for (size_t c = 0; c < l->sh->t[t].ncols; c++)
+            l->colrefs[i++] = (lb_colref){t, c};
     return RF_OK;
 }
 
@@ -341,6 +347,7 @@ void rf_loader_free(rf_loader *l)
     free(l->raw_labels);
     free(l->label_col);
     free(l->shares);
+    free(l->colrefs);
     free(l);
 }
 

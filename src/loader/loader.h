@@ -81,13 +81,20 @@ static inline unsigned char *lb_row(const lb_block *b, size_t t, int64_t r)
 void lb_copy_rows(lb_block *dst, int64_t d, const lb_block *src, int64_t s, int64_t n);
 rf_batch *lb_batch_new(lb_block *b, int64_t row0, int64_t rows, int64_t index, rf_error *err);
 
-/* A cluster a chunk reads: dataset d's local entries [a, b), its selected entries starting at
- * sel, and the chunk's ranges that fall in it (ranges [r0, r1), dest offsets from dbase). */
+/* A cluster a chunk reads: dataset d's local entries [a, b), the chunk's ranges that fall in
+ * it ([r0, r1)), and its row map: map[x] for entries a + lo .. a + hi (the span with rows). */
 typedef struct lb_read {
     size_t cluster, d;
     int64_t a, b;
     size_t r0, r1;
+    int64_t lo, hi;
+    int64_t *map;
 } lb_read;
+
+/* One output column (tensor t, column c): READ tasks are (cluster, column) pairs. */
+typedef struct lb_colref {
+    size_t t, c;
+} lb_colref;
 
 enum { LB_IDLE = 0, LB_QUEUED, LB_READING, LB_READY, LB_FAILED };
 
@@ -98,6 +105,7 @@ typedef struct lb_chunk {
     int64_t *range_dest;       /* dest offset of each range */
     lb_read *reads;
     size_t nreads;
+    int64_t *maps;             /* the reads' row maps, end to end */
     atomic_long pending;       /* read tasks not done */
     rf_error err;
 } lb_chunk;
@@ -119,7 +127,7 @@ typedef struct lb_worker {
     rf_loader *l;
     int id;
     rf_dataset_reader **readers; /* one per dataset */
-    int64_t *rows;             /* scratch row map of one cluster */
+    int64_t *rows;             /* scratch: the first pass's filter mask */
     size_t rows_cap;
     rf_column_data scratch;
     pthread_t thread;
@@ -130,6 +138,8 @@ struct rf_loader {
     rf_dataset **ds;
     size_t nds;
     lb_shared *sh;
+    lb_colref *colrefs;        /* every output column */
+    size_t ncolrefs;
     /* the datasets end to end */
     int64_t *ds_first;         /* first global raw entry of each dataset (nds + 1) */
     size_t *ds_cluster;        /* first cluster of each dataset (nds + 1) */

@@ -1,11 +1,12 @@
 /* pipeline.c - the loader's worker threads and epochs.
  *
  * Workers take tasks from one FIFO queue: PREPASS (one cluster of the first pass: which
- * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan, allocate
- * its matrices, queue one READ per cluster) and READ (decode one cluster's columns straight
- * into the chunk's rows: rf_dataset_read_rows with the plan's row of every entry, so the
- * shuffle and the type conversion happen in the column -> row transpose). The worker finishing
- * a chunk's last READ applies its row copies and marks it ready.
+ * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan and the
+ * row map of each cluster it reads, allocate its matrices, queue one READ per cluster and
+ * output column) and READ (decode one column of one cluster straight into the chunk's rows:
+ * rf_dataset_read_rows with the plan's row of every entry, so the shuffle and the type
+ * conversion happen in the column -> row transpose; a column's baskets are decoded once).
+ * The worker finishing a chunk's last READ applies its row copies and marks it ready.
  *
  * The consumer (rf_loader_next) keeps chunks queued one ahead of the one it delivers
  * (prefetch_chunks), enters chunks in order - copying the rows of batches that span chunks
@@ -167,8 +168,8 @@ static rf_status chunk_reads(rf_loader *l, lb_chunk *ch, rf_error *err)
                     ch->reads = q;
                     cap *= 2;
                 }
-                ch->reads[ch->nreads++] = (lb_read){c, d, l->bounds[c] - l->ds_first[d],
-                                                    l->bounds[c + 1] - l->ds_first[d], i, i + 1};
+                ch->reads[ch->nreads++] = (lb_read){.cluster = c, .d = d, .a = l->bounds[c] - l->ds_first[d],
+                                                    .b = l->bounds[c + 1] - l->ds_first[d], .r0 = i, .r1 = i + 1};
             }
             s = sel[c + 1];
         }
@@ -187,38 +188,15 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
     pthread_mutex_unlock(&l->mu);
 }
 
-static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
-{
-    rf_loader *l = w->l;
-    lb_chunk *ch = &l->chunks[k];
-    RF_TRY(lp_chunk_build(l->e, k, &ch->rows, err));
-    RF_TRY(chunk_reads(l, ch, err));
-    if (!(ch->block = lb_block_new(l->sh, ch->rows.nrows, err)))
-        return RF_ERR_NOMEM;
-    atomic_store(&ch->pending, (long)ch->nreads);
-    if (ch->nreads == 0) {
-        chunk_done(l, ch);
-        return RF_OK;
-    }
-    pthread_mutex_lock(&l->mu);
-    ch->state = LB_READING;
-    rf_status s = RF_OK;
-    for (size_t i = 0; i < ch->nreads && s == RF_OK; i++)
-        s = lb_push(l, LB_T_READ, (int64_t)k, (int64_t)i, err);
-    pthread_mutex_unlock(&l->mu);
-    return s;
-}
-
-/* rows[x] for local entries [a, b) of the read: the plan's row of each passing entry that the
- * chunk holds, -1 for the others. Returns the span [*lo, *hi) of entries with a row. */
-static void read_rows_map(const rf_loader *l, const lb_chunk *ch, const lb_read *rd, int64_t *rows,
-                          int64_t *lo, int64_t *hi)
+/* The read's row map: for each local entry of [a, b), the plan's row of a passing entry that
+ * the chunk holds, -1 for the others; then trimmed to the span [lo, hi) of entries with a row. */
+static void read_rows_map(const rf_loader *l, const lb_chunk *ch, lb_read *rd, int64_t *rows)
 {
     const lp_piece *rg = ch->rows.ranges;
     int64_t s = lp_plan_sel_bounds(l->plan)[rd->cluster], g0 = l->ds_first[rd->d] + rd->a;
     size_t r = rd->r0;
-    *lo = rd->b - rd->a;
-    *hi = 0;
+    rd->lo = rd->b - rd->a;
+    rd->hi = 0;
     for (int64_t x = 0; x < rd->b - rd->a; x++) {
         rows[x] = -1;
         if (l->passbits && !(atomic_load_explicit(&l->passbits[(g0 + x) / 64], memory_order_relaxed) >> ((g0 + x) % 64) & 1))
@@ -228,12 +206,48 @@ static void read_rows_map(const rf_loader *l, const lb_chunk *ch, const lb_read 
         if (r < rd->r1 && s >= rg[r].start) {
             rows[x] = ch->rows.dest[ch->range_dest[r] + (s - rg[r].start)];
             if (rows[x] >= 0) {
-                *lo = x < *lo ? x : *lo;
-                *hi = x + 1;
+                rd->lo = x < rd->lo ? x : rd->lo;
+                rd->hi = x + 1;
             }
         }
         s++;
     }
+    rd->map = rows + (rd->lo < rd->hi ? rd->lo : 0);
+}
+
+/* Builds chunk k's rows, its reads with their row maps and its matrices, then queues one READ
+ * per (cluster with rows, output column). */
+static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
+{
+    rf_loader *l = w->l;
+    lb_chunk *ch = &l->chunks[k];
+    RF_TRY(lp_chunk_build(l->e, k, &ch->rows, err));
+    RF_TRY(chunk_reads(l, ch, err));
+    int64_t span = 0;
+    for (size_t i = 0; i < ch->nreads; i++)
+        span += ch->reads[i].b - ch->reads[i].a;
+    RF_CHECK(ch->maps = malloc((size_t)(span ? span : 1) * sizeof *ch->maps), err, RF_ERR_NOMEM,
+             "out of memory for the row maps of %lld entries", (long long)span);
+    size_t ntasks = 0;
+    for (size_t i = 0, at = 0; i < ch->nreads; at += (size_t)(ch->reads[i].b - ch->reads[i].a), i++) {
+        read_rows_map(l, ch, &ch->reads[i], ch->maps + at);
+        ntasks += ch->reads[i].lo < ch->reads[i].hi ? l->ncolrefs : 0;
+    }
+    if (!(ch->block = lb_block_new(l->sh, ch->rows.nrows, err)))
+        return RF_ERR_NOMEM;
+    atomic_store(&ch->pending, (long)ntasks);
+    if (ntasks == 0) {
+        chunk_done(l, ch);
+        return RF_OK;
+    }
+    pthread_mutex_lock(&l->mu);
+    ch->state = LB_READING;
+    rf_status s = RF_OK;
+    for (size_t i = 0; i < ch->nreads && s == RF_OK; i++)
+        for (size_t c = 0; ch->reads[i].lo < ch->reads[i].hi && c < l->ncolrefs && s == RF_OK; c++)
+            s = lb_push(l, LB_T_READ, (int64_t)k, (int64_t)(i * l->ncolrefs + c), err);
+    pthread_mutex_unlock(&l->mu);
+    return s;
 }
 
 static void put_value(void *dst, rf_dtype t, int64_t v)
@@ -250,75 +264,60 @@ static void put_value(void *dst, rf_dtype t, int64_t v)
 }
 
 /* A virtual column: entry numbers, dataset, file, entry in the file. */
-static rf_status write_virtual(rf_loader *l, const lb_read *rd, const int64_t *rows, int64_t lo,
-                               int64_t hi, lb_block *b, size_t t, const lb_col *col, rf_error *err)
+static rf_status write_virtual(rf_loader *l, const lb_read *rd, lb_block *b, size_t t, const lb_col *col,
+                               rf_error *err)
 {
     const lb_tensor *x = &l->sh->t[t];
     size_t file = 0;
     int64_t entry0 = 0;
     if (col->source == LB_FILE || col->source == LB_FILE_ENTRY) /* a cluster lies in one file */
-        RF_TRY(rf_dataset_locate(l->ds[rd->d], rd->a + lo, &file, &entry0, err));
-    for (int64_t i = lo; i < hi; i++) {
-        if (rows[i] < 0)
+        RF_TRY(rf_dataset_locate(l->ds[rd->d], rd->a + rd->lo, &file, &entry0, err));
+    for (int64_t i = 0; i < rd->hi - rd->lo; i++) {
+        if (rd->map[i] < 0)
             continue;
-        int64_t e = rd->a + i,
+        int64_t e = rd->a + rd->lo + i,
                 v = col->source == LB_ENTRY ? e : col->source == LB_DATASET ? (int64_t)rd->d
-                  : col->source == LB_FILE ? (int64_t)file : entry0 + (i - lo);
-        put_value(lb_row(b, t, rows[i]) + (size_t)col->offset * x->esize, x->dtype, v);
+                  : col->source == LB_FILE ? (int64_t)file : entry0 + i;
+        put_value(lb_row(b, t, rd->map[i]) + (size_t)col->offset * x->esize, x->dtype, v);
     }
     return RF_OK;
 }
 
-/* Decodes one cluster's columns into the chunk's rows. */
-static rf_status read_cluster(lb_worker *w, size_t k, size_t i, rf_error *err)
+/* Decodes one column of one cluster into the chunk's rows (READ task b = read x columns + c). */
+static rf_status read_column(lb_worker *w, size_t k, int64_t task, rf_error *err)
 {
     rf_loader *l = w->l;
     lb_chunk *ch = &l->chunks[k];
-    const lb_read *rd = &ch->reads[i];
-    int64_t n = rd->b - rd->a, lo, hi;
-    RF_TRY(rf_grow((void **)&w->rows, &w->rows_cap, (size_t)n * sizeof *w->rows, RF_MAX_ALLOC,
-                   "row map", err));
-    read_rows_map(l, ch, rd, w->rows, &lo, &hi);
-    for (size_t t = 0; t < l->sh->nt && lo < hi; t++) {
-        const lb_tensor *x = &l->sh->t[t];
-        for (size_t c = 0; c < x->ncols; c++) {
-            const lb_col *col = &x->cols[c];
-            if (col->source != LB_DATA) {
-                RF_TRY(write_virtual(l, rd, w->rows, lo, hi, ch->block, t, col, err));
-                continue;
-            }
-            rf_rows_dest dst;
-            rf_rows_dest_init(&dst);
-            dst.base = ch->block->mem + ch->block->off[t];
-            dst.dtype = x->dtype;
-            dst.row_stride = (size_t)x->width * x->esize;
-            dst.col_offset = (size_t)col->offset * x->esize;
-            dst.max_items = col->items;
-            dst.padding = l->opt.vec_padding;
-            if (x->n_max > 0) {
-                dst.item_stride = x->ncols * x->esize;
-                if (c == 0) {
-                    dst.mask = ch->block->mem + ch->block->off[x->mask];
-                    dst.mask_row_stride = (size_t)x->n_max;
-                }
-            }
-            RF_TRY(rf_dataset_read_rows(w->readers[rd->d], (size_t)col->dscol[rd->d], rd->a + lo,
-                                        rd->a + hi, w->rows + lo, &dst, err));
+    const lb_read *rd = &ch->reads[(size_t)task / l->ncolrefs];
+    size_t t = l->colrefs[(size_t)task % l->ncolrefs].t, c = l->colrefs[(size_t)task % l->ncolrefs].c;
+    const lb_tensor *x = &l->sh->t[t];
+    const lb_col *col = &x->cols[c];
+    if (col->source != LB_DATA)
+        return write_virtual(l, rd, ch->block, t, col, err);
+    rf_rows_dest dst;
+    rf_rows_dest_init(&dst);
+    dst.base = ch->block->mem + ch->block->off[t];
+    dst.dtype = x->dtype;
+    dst.row_stride = (size_t)x->width * x->esize;
+    dst.col_offset = (size_t)col->offset * x->esize;
+    dst.max_items = col->items;
+    dst.padding = l->opt.vec_padding;
+    if (x->n_max > 0) {
+        dst.item_stride = x->ncols * x->esize;
+        if (c == 0) {
+            dst.mask = ch->block->mem + ch->block->off[x->mask];
+            dst.mask_row_stride = (size_t)x->n_max;
         }
     }
-    /* estimated bytes: the columns' totals in proportion to the entries decoded */
-    double frac = (double)(hi > lo ? hi - lo : 0) / (double)(rf_dataset_entries(l->ds[rd->d]) ? rf_dataset_entries(l->ds[rd->d]) : 1);
-    int64_t zb = 0, ub = 0;
-    for (size_t t = 0; t < l->sh->nt; t++)
-        for (size_t c = 0; c < l->sh->t[t].ncols; c++)
-            if (l->sh->t[t].cols[c].source == LB_DATA) {
-                const rf_column_info *info = rf_dataset_column(l->ds[rd->d], (size_t)l->sh->t[t].cols[c].dscol[rd->d]);
-                zb += (int64_t)((double)info->compressed_bytes * frac);
-                ub += (int64_t)((double)info->uncompressed_bytes * frac);
-            }
+    RF_TRY(rf_dataset_read_rows(w->readers[rd->d], (size_t)col->dscol[rd->d], rd->a + rd->lo,
+                                rd->a + rd->hi, rd->map, &dst, err));
+    /* estimated bytes: the column's totals in proportion to the entries decoded */
+    const rf_column_info *info = rf_dataset_column(l->ds[rd->d], (size_t)col->dscol[rd->d]);
+    int64_t n = rf_dataset_entries(l->ds[rd->d]);
+    double frac = (double)(rd->hi - rd->lo) / (double)(n ? n : 1);
     pthread_mutex_lock(&l->mu);
-    l->st.bytes_read += zb;
-    l->st.bytes_decompressed += ub;
+    l->st.bytes_read += (int64_t)((double)info->compressed_bytes * frac);
+    l->st.bytes_decompressed += (int64_t)((double)info->uncompressed_bytes * frac);
     pthread_mutex_unlock(&l->mu);
     return RF_OK;
 }
@@ -337,7 +336,7 @@ static void run_task(lb_worker *w, const lb_task *t)
         s = plan_chunk(w, (size_t)t->a, &err);
     } else {
         lb_chunk *ch = &l->chunks[t->a];
-        s = read_cluster(w, (size_t)t->a, (size_t)t->b, &err);
+        s = read_column(w, (size_t)t->a, t->b, &err);
         if (s == RF_OK && atomic_fetch_sub(&ch->pending, 1) == 1)
             chunk_done(l, ch);
     }
@@ -451,6 +450,7 @@ static void chunk_free(lb_chunk *ch)
     lp_rows_free(&ch->rows);
     free(ch->range_dest);
     free(ch->reads);
+    free(ch->maps);
     memset(ch, 0, sizeof *ch);
 }
 

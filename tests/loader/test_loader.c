@@ -34,8 +34,10 @@ static void write_file(const char *name, rf_format fmt, int64_t e0, int64_t n, i
         printf("writer: %s\n", err.msg);
         exit(1);
     }
-    rf_writer_column cols[4] = {{"x", RF_INT32, RF_KIND_FLAT, 0, {0}}, {"f", RF_FLOAT32, RF_KIND_FLAT, 0, {0}},
-                                {"y", RF_INT16, RF_KIND_FLAT, 0, {0}}, {"v", RF_FLOAT64, RF_KIND_JAGGED, 0, {0}}};
+    rf_writer_column cols[4] = {{.name = "x", .dtype = RF_INT32, .kind = RF_KIND_FLAT},
+                                {.name = "f", .dtype = RF_FLOAT32, .kind = RF_KIND_FLAT},
+                                {.name = "y", .dtype = RF_INT16, .kind = RF_KIND_FLAT},
+                                {.name = "v", .dtype = RF_FLOAT64, .kind = RF_KIND_JAGGED}};
     for (int i = 0; i < 4; i++)
         rf_writer_add_column(w, &cols[i], &err);
     rf_column_data d[4];
