@@ -67,6 +67,8 @@ static rf_status resolve_col(rf_loader *l, const rf_loader_column *in, int colle
             info = rf_dataset_column(l->ds[d], (size_t)c->dscol[d]);
     }
     RF_CHECK(!info->unsupported, err, RF_ERR_UNSUPPORTED, "column '%s': %s", in->name, info->unsupported);
+    RF_CHECK(info->kind != RF_KIND_STRING, err, RF_ERR_UNSUPPORTED, "column '%s' holds strings; "
+             "the loader's tensors take numbers", in->name);
     RF_CHECK(info->nlevels <= 1, err, RF_ERR_UNSUPPORTED, "column '%s' has %d levels of vectors; "
              "the loader takes flat, fixed-size and one-level jagged columns", in->name, info->nlevels);
     if (info->kind == RF_KIND_JAGGED) {
