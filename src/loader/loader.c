@@ -173,10 +173,14 @@ static rf_status make_layout(rf_loader *l, rf_error *err)
         l->sh->row_bytes += (size_t)l->sh->t[t].width * l->sh->t[t].esize;
         l->ncolrefs += l->sh->t[t].ncols;
     }
-    RF_CHECK(l->colrefs = calloc(l->ncolrefs, sizeof *l->colrefs), err, RF_ERR_NOMEM, "out of memory");
-    for (size_t t = 0, i = 0; t < l->sh->nt; t++)
+    l->colrefs = calloc(l->ncolrefs + 1, sizeof *l->colrefs);
+    l->tbase = calloc(l->sh->nt + 1, sizeof *l->tbase);
+    RF_CHECK(l->colrefs && l->tbase, err, RF_ERR_NOMEM, "out of memory");
+    for (size_t t = 0, i = 0; t < l->sh->nt; t++) {
+        l->tbase[t] = i;
         for (size_t c = 0; c < l->sh->t[t].ncols; c++)
-            l->colrefs[i++] = (lb_colref){t, c};
+            l->colrefs[i++] = (lb_colref){t, c, (size_t)l->sh->t[t].cols[c].items * l->sh->t[t].esize};
+    }
     return RF_OK;
 }
 
@@ -350,6 +354,7 @@ void rf_loader_free(rf_loader *l)
     free(l->label_col);
     free(l->shares);
     free(l->colrefs);
+    free(l->tbase);
     free(l);
 }
 

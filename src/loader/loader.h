@@ -82,18 +82,19 @@ void lb_copy_rows(lb_block *dst, int64_t d, const lb_block *src, int64_t s, int6
 rf_batch *lb_batch_new(lb_block *b, int64_t row0, int64_t rows, int64_t index, rf_error *err);
 
 /* A cluster a chunk reads: dataset d's local entries [a, b), the chunk's ranges that fall in
- * it ([r0, r1)), and its row map: map[x] for entries a + lo .. a + hi (the span with rows). */
+ * it ([r0, r1)), the span [lo, hi) of entries it delivers, and where they are staged: entry
+ * a + lo + x goes to staging index s0 + stage[x] (stage[x] < 0: not delivered); m of them. */
 typedef struct lb_read {
     size_t cluster, d;
     int64_t a, b;
     size_t r0, r1;
-    int64_t lo, hi;
-    int64_t *map;
+    int64_t lo, hi, m, s0;
+    int64_t *stage;
 } lb_read;
 
-/* One output column (tensor t, column c): READ tasks are (cluster, column) pairs. */
+/* One output column (tensor t, column c) and its bytes per row (items x dtype size). */
 typedef struct lb_colref {
-    size_t t, c;
+    size_t t, c, bytes;
 } lb_colref;
 
 enum { LB_IDLE = 0, LB_QUEUED, LB_READING, LB_READY, LB_FAILED };
@@ -105,8 +106,12 @@ typedef struct lb_chunk {
     int64_t *range_dest;       /* dest offset of each range */
     lb_read *reads;
     size_t nreads;
-    int64_t *maps;             /* the reads' row maps, end to end */
-    atomic_long pending;       /* read tasks not done */
+    int64_t *maps;             /* the reads' stage maps, end to end */
+    int64_t nstaged;           /* entries staged (the chunk's entries that have a row) */
+    int64_t *sdest;            /* row of each staged entry */
+    unsigned char *staging;    /* column by column: each output column's staged values */
+    size_t *soff;              /* per output column, then per mask tensor (ncolrefs + nt) */
+    atomic_long pending;       /* tasks of the current phase not done (READ, then ASSEMBLE) */
     rf_error err;
 } lb_chunk;
 
@@ -121,7 +126,7 @@ typedef struct lb_task {
     int64_t a, b;
 } lb_task;
 
-enum { LB_T_PREPASS = 1, LB_T_PLAN, LB_T_READ };
+enum { LB_T_PREPASS = 1, LB_T_PLAN, LB_T_READ, LB_T_ASSEMBLE };
 
 typedef struct lb_worker {
     rf_loader *l;
@@ -140,6 +145,7 @@ struct rf_loader {
     lb_shared *sh;
     lb_colref *colrefs;        /* every output column */
     size_t ncolrefs;
+    size_t *tbase;             /* first colref of each tensor */
     /* the datasets end to end */
     int64_t *ds_first;         /* first global raw entry of each dataset (nds + 1) */
     size_t *ds_cluster;        /* first cluster of each dataset (nds + 1) */

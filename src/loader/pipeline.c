@@ -1,12 +1,15 @@
 /* pipeline.c - the loader's worker threads and epochs.
  *
  * Workers take tasks from one FIFO queue: PREPASS (one cluster of the first pass: which
- * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan and the
- * row map of each cluster it reads, allocate its matrices, queue one READ per cluster and
- * output column) and READ (decode one column of one cluster straight into the chunk's rows:
- * rf_dataset_read_rows with the plan's row of every entry, so the shuffle and the type
- * conversion happen in the column -> row transpose; a column's baskets are decoded once).
- * The worker finishing a chunk's last READ applies its row copies and marks it ready.
+ * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan, the
+ * stage map of each cluster it reads, its staging and its matrices; queue one READ per
+ * cluster and output column), READ (decode one column of one cluster into its staging area,
+ * in entry order, converted to the tensor's dtype, jagged columns cut or padded: a column's
+ * baskets are decoded once, and written sequentially) and ASSEMBLE (a slice of the staged
+ * entries written to their shuffled rows, one row at a time: the column -> row transpose with
+ * the shuffle fused in, each row's cache lines touched once). The worker finishing a chunk's
+ * last READ queues its ASSEMBLE tasks; the one finishing the last of those applies the row
+ * copies, frees the staging and marks the chunk ready.
  *
  * The consumer (rf_loader_next) keeps chunks queued one ahead of the one it delivers
  * (prefetch_chunks), enters chunks in order - copying the rows of batches that span chunks
@@ -182,41 +185,66 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
 {
     for (size_t i = 0; i < ch->rows.ncopies; i++)
         lb_copy_rows(ch->block, ch->rows.copies[2 * i + 1], ch->block, ch->rows.copies[2 * i], 1);
+    free(ch->staging);
+    ch->staging = NULL;
     pthread_mutex_lock(&l->mu);
     ch->state = LB_READY;
     pthread_cond_broadcast(&l->done);
     pthread_mutex_unlock(&l->mu);
 }
 
-/* The read's row map: for each local entry of [a, b), the plan's row of a passing entry that
- * the chunk holds, -1 for the others; then trimmed to the span [lo, hi) of entries with a row. */
-static void read_rows_map(const rf_loader *l, const lb_chunk *ch, lb_read *rd, int64_t *rows)
+/* The read's stage map: each local entry of [a, b) that passes the filters and that the chunk
+ * holds with a row gets the next staging index (its row noted in sdest), the others -1; then
+ * trimmed to the span [lo, hi) of staged entries. */
+static void stage_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int64_t *stage)
 {
     const lp_piece *rg = ch->rows.ranges;
     int64_t s = lp_plan_sel_bounds(l->plan)[rd->cluster], g0 = l->ds_first[rd->d] + rd->a;
     size_t r = rd->r0;
     rd->lo = rd->b - rd->a;
     rd->hi = 0;
+    rd->m = 0;
+    rd->s0 = ch->nstaged;
     for (int64_t x = 0; x < rd->b - rd->a; x++) {
-        rows[x] = -1;
+        stage[x] = -1;
         if (l->passbits && !(atomic_load_explicit(&l->passbits[(g0 + x) / 64], memory_order_relaxed) >> ((g0 + x) % 64) & 1))
             continue;
         while (r < rd->r1 && s >= rg[r].start + rg[r].n)
             r++;
-        if (r < rd->r1 && s >= rg[r].start) {
-            rows[x] = ch->rows.dest[ch->range_dest[r] + (s - rg[r].start)];
-            if (rows[x] >= 0) {
-                rd->lo = x < rd->lo ? x : rd->lo;
-                rd->hi = x + 1;
-            }
-        }
+        int64_t row = r < rd->r1 && s >= rg[r].start ? ch->rows.dest[ch->range_dest[r] + (s - rg[r].start)] : -1;
         s++;
+        if (row < 0)
+            continue;
+        ch->sdest[rd->s0 + rd->m] = row;
+        stage[x] = rd->m++;
+        rd->lo = x < rd->lo ? x : rd->lo;
+        rd->hi = x + 1;
     }
-    rd->map = rows + (rd->lo < rd->hi ? rd->lo : 0);
+    ch->nstaged += rd->m;
+    rd->stage = stage + (rd->m ? rd->lo : 0);
 }
 
-/* Builds chunk k's rows, its reads with their row maps and its matrices, then queues one READ
- * per (cluster with rows, output column). */
+/* Staging areas: each output column's values for every staged entry, then the masks. */
+static rf_status alloc_staging(rf_loader *l, lb_chunk *ch, rf_error *err)
+{
+    size_t n = l->ncolrefs + l->sh->nt, at = 0, M = (size_t)ch->nstaged;
+    RF_CHECK(ch->soff = calloc(n, sizeof *ch->soff), err, RF_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < l->ncolrefs; k++) {
+        ch->soff[k] = at;
+        at += (M * l->colrefs[k].bytes + 63) & ~(size_t)63;
+    }
+    for (size_t t = 0; t < l->sh->nt; t++)
+        if (l->sh->t[t].is_mask) {
+            ch->soff[l->ncolrefs + t] = at;
+            at += (M * (size_t)l->sh->t[t].n_max + 63) & ~(size_t)63;
+        }
+    ch->staging = malloc(at ? at : 1);
+    RF_CHECK(ch->staging, err, RF_ERR_NOMEM, "out of memory for a chunk's staging (%zu bytes)", at);
+    return RF_OK;
+}
+
+/* Builds chunk k's rows, its reads with their stage maps, its staging and its matrices, then
+ * queues one READ per (cluster with entries, output column). */
 static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
 {
     rf_loader *l = w->l;
@@ -226,13 +254,16 @@ static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
     int64_t span = 0;
     for (size_t i = 0; i < ch->nreads; i++)
         span += ch->reads[i].b - ch->reads[i].a;
-    RF_CHECK(ch->maps = malloc((size_t)(span ? span : 1) * sizeof *ch->maps), err, RF_ERR_NOMEM,
-             "out of memory for the row maps of %lld entries", (long long)span);
+    ch->maps = malloc((size_t)(span ? span : 1) * sizeof *ch->maps);
+    ch->sdest = malloc((size_t)(ch->rows.nin ? ch->rows.nin : 1) * sizeof *ch->sdest);
+    RF_CHECK(ch->maps && ch->sdest, err, RF_ERR_NOMEM, "out of memory for the maps of %lld entries",
+             (long long)span);
     size_t ntasks = 0;
     for (size_t i = 0, at = 0; i < ch->nreads; at += (size_t)(ch->reads[i].b - ch->reads[i].a), i++) {
-        read_rows_map(l, ch, &ch->reads[i], ch->maps + at);
-        ntasks += ch->reads[i].lo < ch->reads[i].hi ? l->ncolrefs : 0;
+        stage_map(l, ch, &ch->reads[i], ch->maps + at);
+        ntasks += ch->reads[i].m ? l->ncolrefs : 0;
     }
+    RF_TRY(alloc_staging(l, ch, err));
     if (!(ch->block = lb_block_new(l->sh, ch->rows.nrows, err)))
         return RF_ERR_NOMEM;
     atomic_store(&ch->pending, (long)ntasks);
@@ -244,7 +275,7 @@ static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
     ch->state = LB_READING;
     rf_status s = RF_OK;
     for (size_t i = 0; i < ch->nreads && s == RF_OK; i++)
-        for (size_t c = 0; ch->reads[i].lo < ch->reads[i].hi && c < l->ncolrefs && s == RF_OK; c++)
+        for (size_t c = 0; ch->reads[i].m && c < l->ncolrefs && s == RF_OK; c++)
             s = lb_push(l, LB_T_READ, (int64_t)k, (int64_t)(i * l->ncolrefs + c), err);
     pthread_mutex_unlock(&l->mu);
     return s;
@@ -263,54 +294,52 @@ static void put_value(void *dst, rf_dtype t, int64_t v)
     }
 }
 
-/* A virtual column: entry numbers, dataset, file, entry in the file. */
-static rf_status write_virtual(rf_loader *l, const lb_read *rd, lb_block *b, size_t t, const lb_col *col,
-                               rf_error *err)
+/* A virtual column's staged values: entry numbers, dataset, file, entry in the file. */
+static rf_status stage_virtual(rf_loader *l, const lb_chunk *ch, const lb_read *rd, size_t k, rf_error *err)
 {
-    const lb_tensor *x = &l->sh->t[t];
+    const lb_tensor *x = &l->sh->t[l->colrefs[k].t];
+    const lb_col *col = &x->cols[l->colrefs[k].c];
     size_t file = 0;
     int64_t entry0 = 0;
     if (col->source == LB_FILE || col->source == LB_FILE_ENTRY) /* a cluster lies in one file */
         RF_TRY(rf_dataset_locate(l->ds[rd->d], rd->a + rd->lo, &file, &entry0, err));
+    unsigned char *out = ch->staging + ch->soff[k] + (size_t)rd->s0 * x->esize;
     for (int64_t i = 0; i < rd->hi - rd->lo; i++) {
-        if (rd->map[i] < 0)
+        if (rd->stage[i] < 0)
             continue;
         int64_t e = rd->a + rd->lo + i,
                 v = col->source == LB_ENTRY ? e : col->source == LB_DATASET ? (int64_t)rd->d
                   : col->source == LB_FILE ? (int64_t)file : entry0 + i;
-        put_value(lb_row(b, t, rd->map[i]) + (size_t)col->offset * x->esize, x->dtype, v);
+        put_value(out + (size_t)rd->stage[i] * x->esize, x->dtype, v);
     }
     return RF_OK;
 }
 
-/* Decodes one column of one cluster into the chunk's rows (READ task b = read x columns + c). */
+/* Decodes one column of one cluster into its staging area, in order (READ task b = read x
+ * columns + column): the dtype conversion and the jagged cut/pad happen here. */
 static rf_status read_column(lb_worker *w, size_t k, int64_t task, rf_error *err)
 {
     rf_loader *l = w->l;
     lb_chunk *ch = &l->chunks[k];
     const lb_read *rd = &ch->reads[(size_t)task / l->ncolrefs];
-    size_t t = l->colrefs[(size_t)task % l->ncolrefs].t, c = l->colrefs[(size_t)task % l->ncolrefs].c;
-    const lb_tensor *x = &l->sh->t[t];
-    const lb_col *col = &x->cols[c];
+    size_t cr = (size_t)task % l->ncolrefs;
+    const lb_tensor *x = &l->sh->t[l->colrefs[cr].t];
+    const lb_col *col = &x->cols[l->colrefs[cr].c];
     if (col->source != LB_DATA)
-        return write_virtual(l, rd, ch->block, t, col, err);
+        return stage_virtual(l, ch, rd, cr, err);
     rf_rows_dest dst;
     rf_rows_dest_init(&dst);
-    dst.base = ch->block->mem + ch->block->off[t];
+    dst.base = ch->staging + ch->soff[cr] + (size_t)rd->s0 * l->colrefs[cr].bytes;
     dst.dtype = x->dtype;
-    dst.row_stride = (size_t)x->width * x->esize;
-    dst.col_offset = (size_t)col->offset * x->esize;
+    dst.row_stride = l->colrefs[cr].bytes;
     dst.max_items = col->items;
     dst.padding = l->opt.vec_padding;
-    if (x->n_max > 0) {
-        dst.item_stride = x->ncols * x->esize;
-        if (c == 0) {
-            dst.mask = ch->block->mem + ch->block->off[x->mask];
-            dst.mask_row_stride = (size_t)x->n_max;
-        }
+    if (x->n_max > 0 && l->colrefs[cr].c == 0) {
+        dst.mask = ch->staging + ch->soff[l->ncolrefs + (size_t)x->mask] + (size_t)rd->s0 * (size_t)x->n_max;
+        dst.mask_row_stride = (size_t)x->n_max;
     }
     RF_TRY(rf_dataset_read_rows(w->readers[rd->d], (size_t)col->dscol[rd->d], rd->a + rd->lo,
-                                rd->a + rd->hi, rd->map, &dst, err));
+                                rd->a + rd->hi, rd->stage, &dst, err));
     /* estimated bytes: the column's totals in proportion to the entries decoded */
     const rf_column_info *info = rf_dataset_column(l->ds[rd->d], (size_t)col->dscol[rd->d]);
     int64_t n = rf_dataset_entries(l->ds[rd->d]);
@@ -320,6 +349,54 @@ static rf_status read_column(lb_worker *w, size_t k, int64_t task, rf_error *err
     l->st.bytes_decompressed += (int64_t)((double)info->uncompressed_bytes * frac);
     pthread_mutex_unlock(&l->mu);
     return RF_OK;
+}
+
+#define LB_SLICE 16384 /* staged entries per ASSEMBLE task */
+
+/* Writes staged entries [g0, g1) to their rows: one row's values at a time, so each row's
+ * cache lines are touched once (the shuffle's scattered writes, once per row). */
+static void assemble(rf_loader *l, lb_chunk *ch, int64_t g0, int64_t g1)
+{
+    for (int64_t g = g0; g < g1; g++) {
+        int64_t r = ch->sdest[g];
+        for (size_t t = 0; t < l->sh->nt; t++) {
+            const lb_tensor *x = &l->sh->t[t];
+            unsigned char *row = lb_row(ch->block, t, r);
+            if (x->is_mask) {
+                memcpy(row, ch->staging + ch->soff[l->ncolrefs + t] + (size_t)g * (size_t)x->n_max, (size_t)x->n_max);
+                continue;
+            }
+            for (size_t c = 0; c < x->ncols; c++) {
+                size_t k = l->tbase[t] + c, bytes = l->colrefs[k].bytes;
+                const unsigned char *src = ch->staging + ch->soff[k] + (size_t)g * bytes;
+                unsigned char *dst = row + (size_t)x->cols[c].offset * x->esize;
+                if (x->n_max == 0 && bytes == 4) /* fixed sizes: moves, not calls */
+                    memcpy(dst, src, 4);
+                else if (x->n_max == 0 && bytes == 8)
+                    memcpy(dst, src, 8);
+                else if (x->n_max == 0)
+                    memcpy(dst, src, bytes);
+                if (x->n_max == 0)
+                    continue;
+                for (int64_t i = 0; i < x->n_max; i++) /* collection: items interleave columns */
+                    memcpy(row + ((size_t)i * x->ncols + c) * x->esize, src + (size_t)i * x->esize, x->esize);
+            }
+        }
+    }
+}
+
+/* The last READ of a chunk queues its ASSEMBLE tasks. */
+static rf_status reads_done(rf_loader *l, size_t k, rf_error *err)
+{
+    lb_chunk *ch = &l->chunks[k];
+    long n = (long)((ch->nstaged + LB_SLICE - 1) / LB_SLICE);
+    atomic_store(&ch->pending, n);
+    pthread_mutex_lock(&l->mu);
+    rf_status s = RF_OK;
+    for (long i = 0; i < n && s == RF_OK; i++)
+        s = lb_push(l, LB_T_ASSEMBLE, (int64_t)k, i, err);
+    pthread_mutex_unlock(&l->mu);
+    return s;
 }
 
 /* ------------------------------------------------------------------ workers */
@@ -334,10 +411,15 @@ static void run_task(lb_worker *w, const lb_task *t)
         s = prepass_cluster(w, (size_t)t->a, &err);
     } else if (t->kind == LB_T_PLAN) {
         s = plan_chunk(w, (size_t)t->a, &err);
+    } else if (t->kind == LB_T_READ) {
+        s = read_column(w, (size_t)t->a, t->b, &err);
+        if (s == RF_OK && atomic_fetch_sub(&l->chunks[t->a].pending, 1) == 1)
+            s = reads_done(l, (size_t)t->a, &err);
     } else {
         lb_chunk *ch = &l->chunks[t->a];
-        s = read_column(w, (size_t)t->a, t->b, &err);
-        if (s == RF_OK && atomic_fetch_sub(&ch->pending, 1) == 1)
+        int64_t g0 = t->b * LB_SLICE, g1 = g0 + LB_SLICE < ch->nstaged ? g0 + LB_SLICE : ch->nstaged;
+        assemble(l, ch, g0, g1);
+        if (atomic_fetch_sub(&ch->pending, 1) == 1)
             chunk_done(l, ch);
     }
     if (s != RF_OK) {
@@ -354,10 +436,10 @@ static void run_task(lb_worker *w, const lb_task *t)
     pthread_mutex_lock(&l->mu);
     if (t->kind == LB_T_READ)
         l->st.decode_seconds += dt;
-    else if (t->kind == LB_T_PLAN)
-        l->st.transpose_seconds += dt; /* building the row map of the transpose */
-    else
+    else if (t->kind == LB_T_PREPASS)
         l->st.filter_seconds += dt;
+    else
+        l->st.transpose_seconds += dt; /* the row maps (PLAN) and the row writes (ASSEMBLE) */
     if (t->kind == LB_T_PREPASS && --l->prepass_left == 0)
         pthread_cond_broadcast(&l->done);
     pthread_mutex_unlock(&l->mu);
@@ -451,6 +533,9 @@ static void chunk_free(lb_chunk *ch)
     free(ch->range_dest);
     free(ch->reads);
     free(ch->maps);
+    free(ch->sdest);
+    free(ch->staging);
+    free(ch->soff);
     memset(ch, 0, sizeof *ch);
 }
 
@@ -505,10 +590,11 @@ rf_status rf_loader_start(rf_loader *l, rf_part part, int64_t epoch, int64_t fir
     l->st.shuffle_quality = in->shuffle_quality;
     l->st.rows_dropped += in->dropped;
     l->st.rows_repeated += in->repeated;
-    /* (prefetch + 1) chunks and two batches being assembled, each tensor 64-byte aligned */
-    l->st.buffer_bound_bytes = (int64_t)(((size_t)(l->opt.prefetch_chunks + 1) * (size_t)in->max_chunk_rows +
-                                          2 * (size_t)l->opt.batch_size) * l->sh->row_bytes +
-                                         (size_t)(l->opt.prefetch_chunks + 3) * 64 * l->sh->nt);
+    /* the chunk being delivered, the prefetched ones with their staging, and two batches being
+     * assembled; each tensor and staging area 64-byte aligned */
+    size_t ahead = (size_t)l->opt.prefetch_chunks;
+    l->st.buffer_bound_bytes = (int64_t)(((1 + 2 * ahead) * (size_t)in->max_chunk_rows + 2 * (size_t)l->opt.batch_size) *
+                                         l->sh->row_bytes + (3 + 2 * ahead) * 64 * (l->sh->nt + l->ncolrefs));
     atomic_store(&l->sh->bytes_peak, atomic_load(&l->sh->bytes_alive)); /* this epoch's peak */
     for (size_t c = 0; c < l->nclusters; c++)
         if (l->bounds[c + 1] - l->bounds[c] > l->st.largest_cluster)
