@@ -1,0 +1,255 @@
+/* epoch.c - epochs and the consumer of the loader (rf_loader_start / next / stop).
+ *
+ * The consumer keeps chunks queued prefetch_chunks ahead of the one it delivers, enters chunks
+ * in order - copying the rows of batches that span chunks into those batches' own blocks -
+ * and hands out batches: a slice of a chunk's block (no copy) or an assembled block. A chunk
+ * is dropped by the loader once its batches are handed out (before the next chunk is queued,
+ * so at most the delivered chunk and the prefetched ones are alive); its memory goes when the
+ * last batch viewing it is released. Nothing waits without a way out: the consumer wakes on
+ * ready, failed or stopped, and an error of any worker is returned by the next call. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/error.h"
+#include "loader.h"
+
+static void chunk_free(lb_chunk *ch)
+{
+    lb_block_release(ch->block);
+    lp_rows_free(&ch->rows);
+    free(ch->range_dest);
+    free(ch->reads);
+    free(ch->maps);
+    free(ch->sdest);
+    free(ch->staging);
+    free(ch->soff);
+    memset(ch, 0, sizeof *ch);
+}
+
+/* Invalidates the epoch's queued tasks and waits for the running ones. */
+void lb_epoch_end(rf_loader *l)
+{
+    pthread_mutex_lock(&l->mu);
+    l->gen++;
+    l->qlen = 0;
+    while (l->running > 0)
+        pthread_cond_wait(&l->done, &l->mu);
+    l->failed = 0;
+    pthread_mutex_unlock(&l->mu);
+}
+
+void rf_loader_stop(rf_loader *l)
+{
+    if (!l || !l->workers)
+        return;
+    lb_epoch_end(l);
+    for (size_t k = 0; k < l->nchunks; k++)
+        chunk_free(&l->chunks[k]);
+    free(l->chunks);
+    l->chunks = NULL;
+    l->nchunks = 0;
+    for (size_t i = 0; i < l->nasm; i++)
+        lb_block_release(l->assembly[i].block);
+    free(l->assembly);
+    l->assembly = NULL;
+    l->nasm = 0;
+    lp_epoch_free(l->e);
+    l->e = NULL;
+}
+
+rf_status rf_loader_start(rf_loader *l, rf_part part, int64_t epoch, int64_t first_batch, rf_error *err)
+{
+    RF_CHECK(l, err, RF_ERR_ARG, "rf_loader_start: NULL loader");
+    rf_loader_stop(l);
+    RF_TRY(lp_epoch_create(l->plan, part, epoch, &l->e, err));
+    const lp_epoch_info *in = lp_epoch_get_info(l->e);
+    RF_CHECK(first_batch >= 0 && first_batch <= in->nbatches, err, RF_ERR_ARG,
+             "batch %lld is not in epoch %lld (%lld batches)", (long long)first_batch,
+             (long long)epoch, (long long)in->nbatches);
+    l->nchunks = lp_epoch_nchunks(l->e);
+    l->chunks = calloc(l->nchunks + 1, sizeof *l->chunks);
+    RF_CHECK(l->chunks, err, RF_ERR_NOMEM, "out of memory");
+    l->part = part;
+    l->epoch = epoch;
+    l->next = first_batch;
+    l->entered = l->scheduled = l->first_alive = lp_epoch_first_chunk(l->e, first_batch);
+    l->st.read_amplification = in->read_amplification;
+    l->st.shuffle_quality = in->shuffle_quality;
+    l->st.rows_dropped += in->dropped;
+    l->st.rows_repeated += in->repeated;
+    /* the chunk being delivered, the prefetched ones with their staging, and two batches being
+     * assembled; each tensor and staging area 64-byte aligned */
+    size_t ahead = (size_t)l->opt.prefetch_chunks;
+    l->st.buffer_bound_bytes = (int64_t)(((1 + 2 * ahead) * (size_t)in->max_chunk_rows + 2 * (size_t)l->opt.batch_size) *
+                                         l->sh->row_bytes + (3 + 2 * ahead) * 64 * (l->sh->nt + l->ncolrefs));
+    atomic_store(&l->sh->bytes_peak, atomic_load(&l->sh->bytes_alive)); /* this epoch's peak */
+    for (size_t c = 0; c < l->nclusters; c++)
+        if (l->bounds[c + 1] - l->bounds[c] > l->st.largest_cluster)
+            l->st.largest_cluster = l->bounds[c + 1] - l->bounds[c];
+    l->t_start = lb_now();
+    return RF_OK;
+}
+
+/* Queues chunks up to `upto` (exclusive). Under the lock. */
+static rf_status schedule(rf_loader *l, size_t upto, rf_error *err)
+{
+    upto = upto < l->nchunks ? upto : l->nchunks;
+    for (; l->scheduled < upto; l->scheduled++) {
+        l->chunks[l->scheduled].state = LB_QUEUED;
+        RF_TRY(lb_push(l, LB_T_PLAN, (int64_t)l->scheduled, 0, err));
+    }
+    return RF_OK;
+}
+
+/* The assembly of batch j: a block made on first use, kept in a short list (a batch spanning
+ * chunks is open from its first chunk to its last; a few at a time). */
+static lb_block **assembly_slot(rf_loader *l, int64_t j, rf_error *err)
+{
+    size_t free_i = l->nasm;
+    for (size_t i = 0; i < l->nasm; i++) {
+        if (l->assembly[i].block && l->assembly[i].batch == j)
+            return &l->assembly[i].block;
+        if (!l->assembly[i].block)
+            free_i = i;
+    }
+    if (free_i == l->nasm) {
+        lb_asm *a = realloc(l->assembly, (l->nasm + 1) * sizeof *a);
+        if (!a) {
+            rf_fail(err, RF_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        l->assembly = a;
+        l->nasm++;
+    }
+    l->assembly[free_i] = (lb_asm){j, NULL};
+    return &l->assembly[free_i].block;
+}
+
+/* Batch rows: batch_size, or what the epoch's last batch holds. */
+static int64_t batch_rows(const rf_loader *l, int64_t j)
+{
+    const lp_epoch_info *in = lp_epoch_get_info(l->e);
+    return j == in->nbatches - 1 && in->last_batch_rows && !l->opt.drop_remainder ? in->last_batch_rows
+                                                                                : l->opt.batch_size;
+}
+
+/* Copies chunk k's rows of batches that span chunks into those batches' blocks. */
+static rf_status enter_chunk(rf_loader *l, size_t k, rf_error *err)
+{
+    size_t n = lp_epoch_chunk_shares(l->e, k, l->shares, l->shares_cap);
+    if (n > l->shares_cap) {
+        free(l->shares);
+        l->shares_cap = n;
+        l->shares = malloc(n * sizeof *l->shares);
+        RF_CHECK(l->shares, err, RF_ERR_NOMEM, "out of memory");
+        lp_epoch_chunk_shares(l->e, k, l->shares, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const lp_share *s = &l->shares[i];
+        if (s->batch < l->next) /* a resumed run's earlier batch */
+            continue;
+        lb_block **slot = assembly_slot(l, s->batch, err);
+        if (!slot)
+            return RF_ERR_NOMEM;
+        if (!*slot && !(*slot = lb_block_new(l->sh, batch_rows(l, s->batch), err)))
+            return RF_ERR_NOMEM;
+        lb_copy_rows(*slot, s->at, l->chunks[k].block, s->row, s->n);
+        l->st.bytes_copied += s->n * (int64_t)l->sh->row_bytes;
+    }
+    return RF_OK;
+}
+
+/* Waits until chunk k is ready (or the epoch failed). Under the lock. */
+static rf_status wait_chunk(rf_loader *l, size_t k, rf_error *err)
+{
+    double t0 = lb_now();
+    while (l->chunks[k].state != LB_READY && !l->failed)
+        pthread_cond_wait(&l->done, &l->mu);
+    l->st.wait_seconds += lb_now() - t0;
+    if (l->failed) {
+        if (err)
+            *err = l->err;
+        return l->err.code ? l->err.code : RF_ERR_IO;
+    }
+    return RF_OK;
+}
+
+/* Enters chunks up to kmax: each one waited for, its shared rows copied. */
+static rf_status enter_upto(rf_loader *l, size_t kmax, rf_error *err)
+{
+    while (l->entered <= kmax) {
+        size_t k = l->entered;
+        pthread_mutex_lock(&l->mu);
+        rf_status s = schedule(l, k + 1 + (size_t)l->opt.prefetch_chunks, err);
+        if (s == RF_OK)
+            s = wait_chunk(l, k, err);
+        pthread_mutex_unlock(&l->mu);
+        RF_TRY(s);
+        RF_TRY(enter_chunk(l, k, err));
+        l->entered++;
+    }
+    return RF_OK;
+}
+
+/* Drops the loader's chunks that no batch from j on needs. */
+static void release_before(rf_loader *l, int64_t j)
+{
+    size_t need = l->entered;
+    lp_bpiece p;
+    if (j < lp_epoch_nbatches(l->e) && lp_epoch_batch(l->e, j, &p, 1) == 1)
+        need = (size_t)p.chunk < need ? (size_t)p.chunk : need;
+    for (; l->first_alive < need; l->first_alive++)
+        chunk_free(&l->chunks[l->first_alive]);
+}
+
+rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)
+{
+    RF_CHECK(l && out, err, RF_ERR_ARG, "rf_loader_next: NULL argument");
+    *out = NULL;
+    RF_CHECK(l->e, err, RF_ERR_ARG, "rf_loader_next: no epoch started (rf_loader_start)");
+    pthread_mutex_lock(&l->mu);
+    int failed = l->failed;
+    if (failed && err)
+        *err = l->err;
+    pthread_mutex_unlock(&l->mu);
+    if (failed)
+        return l->err.code ? l->err.code : RF_ERR_IO;
+    int64_t j = l->next;
+    if (j >= lp_epoch_nbatches(l->e)) {
+        l->st.wall_seconds += l->t_start > 0 ? lb_now() - l->t_start : 0;
+        l->t_start = 0;
+        return RF_OK;
+    }
+    lp_bpiece pc[2];
+    size_t np = lp_epoch_batch(l->e, j, pc, 2), kmax = 0;
+    if (np > 2) { /* pieces from many chunks: the last one decides */
+        lp_bpiece *all = malloc(np * sizeof *all);
+        RF_CHECK(all, err, RF_ERR_NOMEM, "out of memory");
+        lp_epoch_batch(l->e, j, all, np);
+        kmax = (size_t)all[np - 1].chunk;
+        free(all);
+    } else {
+        for (size_t i = 0; i < np; i++)
+            kmax = (size_t)pc[i].chunk > kmax ? (size_t)pc[i].chunk : kmax;
+    }
+    release_before(l, j); /* before the next chunk is scheduled: two chunks at most */
+    RF_TRY(enter_upto(l, kmax, err));
+    rf_batch *b;
+    if (np == 1) {
+        b = lb_batch_new(l->chunks[pc[0].chunk].block, pc[0].row, pc[0].n, j, err);
+    } else {
+        lb_block **slot = assembly_slot(l, j, err);
+        RF_CHECK(slot && *slot, err, RF_ERR_ARG, "batch %lld was not assembled", (long long)j);
+        b = lb_batch_new(*slot, 0, (*slot)->rows, j, err);
+        lb_block_release(*slot);
+        *slot = NULL;
+    }
+    if (!b)
+        return RF_ERR_NOMEM;
+    l->next = j + 1;
+    l->st.entries_delivered += b->rows;
+    l->st.bytes_delivered += b->rows * (int64_t)l->sh->row_bytes;
+    release_before(l, j + 1);
+    *out = b;
+    return RF_OK;
+}
