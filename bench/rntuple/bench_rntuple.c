@@ -17,96 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zstd.h>
 
 #include "../common/bench_time.h"
-#include "rootfeed.h"
+#include "../common/rnt_ref.h"
 #include "rootfeed_writer.h"
-#include "common/endian.h"
-#include "common/hash.h"
-#include "rntuple/rnt.h"
 
 #define CHUNK 500000 /* the loader's default chunk_size */
-
-typedef struct {
-    const uint8_t *data;
-    size_t size, ulen;
-    uint64_t at; /* the page's position in the materialised output */
-    const rnt_column *col;
-    int64_t nelems;
-    int checksum;
-} pblob;
-
-typedef struct {
-    pblob *b;
-    size_t n, cap;
-    uint8_t *store; /* distinct page bytes, by file offset */
-    size_t max_ulen;
-    uint64_t total_ulen, out_len; /* page bytes; the output, pages decoded to their dtype */
-} pages;
-
-static void add_range(pages *ps, const rnt_desc *d, const rnt_column *col, const rnt_range *rg)
-{
-    for (uint32_t k = 0; k < rg->npages; k++) {
-        const rnt_page *pg = &d->pages[rg->page0 + k];
-        if (ps->n == ps->cap) {
-            ps->cap = ps->cap ? 2 * ps->cap : 256;
-            ps->b = realloc(ps->b, ps->cap * sizeof *ps->b);
-        }
-        size_t ulen = (size_t)rnt_page_bytes(col, pg->nelems);
-        size_t dlen = (size_t)pg->nelems * rf_dtype_size(rnt_coltype_natural(col->type)); /* decoded */
-        ps->b[ps->n++] = (pblob){ps->store + pg->offset, (size_t)pg->size, ulen, ps->out_len, col, pg->nelems,
-                                 pg->checksum};
-        ps->max_ulen = ulen > ps->max_ulen ? ulen : ps->max_ulen;
-        ps->total_ulen += ulen;
-        ps->out_len += ulen > dlen ? ulen : dlen;
-    }
-}
-
-/* Collects the primary pages of every column that a readable table column reads. */
-static void collect(rf_table *t, pages *ps)
-{
-    rnt_impl *im = t->impl;
-    const rnt_desc *d = &im->d;
-    rf_file *f = t->file;
-    ps->store = malloc((size_t)f->src->size);
-    f->src->read_at(f->src, 0, ps->store, (size_t)f->src->size, NULL);
-    for (size_t c = 0; c < t->ncolumns; c++) {
-        if (t->columns[c].unsupported)
-            continue;
-        uint32_t fields[RF_MAX_LEVELS + 1];
-        int nf = rnt_plan_fields(&im->plans[c], fields);
-        for (int i = 0; i < nf; i++) {
-            const rnt_field *fd = &d->fields[fields[i]];
-            for (uint32_t r = 0; r < fd->nrepr; r++)
-                for (uint32_t cl = 0; cl < d->nclusters; cl++) {
-                    uint32_t phys = fd->cols[r * (fd->ncols / fd->nrepr)];
-                    const rnt_range *rg = &d->clusters[cl].ranges[phys];
-                    if (rg->present && !rg->suppressed)
-                        add_range(ps, d, &d->cols[phys], rg);
-                }
-        }
-    }
-}
-
-/* Decompresses one page into buf, as the bound does. */
-static void bound_page(const pblob *b, uint8_t *buf, ZSTD_DCtx *z, rf_codec *codec)
-{
-    if (b->size == b->ulen) {
-        memcpy(buf, b->data, b->ulen);
-        return;
-    }
-    const uint8_t *p = b->data, *end = b->data + b->size;
-    size_t o = 0;
-    while (p + 9 <= end && p[0] == 'Z' && p[1] == 'S') {
-        size_t csz = load_le24(p + 3), usz = load_le24(p + 6);
-        ZSTD_decompressDCtx(z, buf + o, usz, p + 9, csz);
-        o += usz;
-        p += 9 + csz;
-    }
-    if (p != end)
-        rf_unzip(codec, b->data, b->size, buf, b->ulen, NULL);
-}
 
 /* One pass of a bound: every page decompressed into one reused buffer (mat NULL), or into
  * its own place in the materialised output mat. */
@@ -114,27 +30,6 @@ static void bound_pass(const pages *ps, uint8_t *buf, uint8_t *mat, ZSTD_DCtx *z
 {
     for (size_t i = 0; i < ps->n; i++)
         bound_page(&ps->b[i], mat ? mat + ps->b[i].at : buf, z, codec);
-}
-
-/* The reference reader: the least work any reader of these pages must do, in memory: verify
- * the page checksum the file carries, decompress, and decode pages whose encoding needs it
- * (split, zigzag, delta, ...) from the scratch page into their final place (the one pass
- * DESIGN.md allows). Values stored as they are decompress straight into place. */
-static uint64_t reference_pass(const pages *ps, uint8_t *buf, uint8_t *mat, ZSTD_DCtx *z, rf_codec *codec)
-{
-    uint64_t sums = 0;
-    for (size_t i = 0; i < ps->n; i++) {
-        const pblob *b = &ps->b[i];
-        if (b->checksum)
-            sums += rf_xxh3(b->data, b->size);
-        if (rnt_page_is_plain(b->col, rnt_coltype_natural(b->col->type))) {
-            bound_page(b, mat + b->at, z, codec);
-        } else {
-            bound_page(b, buf, z, codec);
-            rnt_page_decode(b->col, buf, b->nelems, mat + b->at);
-        }
-    }
-    return sums;
 }
 
 /* Reads every readable column in blocks of `chunk` entries (0: whole) into reused buffers. */
@@ -191,7 +86,7 @@ static double timed(int v, const ctx *c)
         if (v == V_BOUND || v == V_MAT)
             bound_pass(c->ps, c->buf, v == V_MAT ? c->mat : NULL, c->z, c->codec);
         else if (v == V_REF)
-            sink += reference_pass(c->ps, c->buf, c->mat, c->z, c->codec);
+            sink += reference_pass(c->ps, 0, 1, c->buf, c->mat, c->z, c->codec);
         else
             rootfeed_pass(c->t, c->cd, v == V_BLOCKS ? CHUNK : 0);
         n++;
@@ -210,7 +105,7 @@ static int bench(const char *path, const char *obj)
         return 1;
     }
     pages ps = {0};
-    collect(t, &ps);
+    rnt_collect(t, &ps);
     ctx c = {t, calloc(t->ncolumns, sizeof *c.cd), &ps, malloc(ps.max_ulen ? ps.max_ulen : 1),
              malloc(ps.out_len ? ps.out_len : 1), ZSTD_createDCtx(), rf_codec_new()};
     memset(c.mat, 0, ps.out_len); /* fault the output in once, as reused buffers are */

@@ -8,10 +8,70 @@
 #include "../common/error.h"
 #include "loader.h"
 
+void *lb_buffer_get(lb_shared *sh, size_t bytes, size_t *cap)
+{
+    pthread_mutex_lock(&sh->pool_mu);
+    int best = -1;
+    for (int i = 0; i < sh->npool; i++)
+        if (sh->pool_cap[i] >= bytes && (best < 0 || sh->pool_cap[i] < sh->pool_cap[best]))
+            best = i;
+    void *p = NULL;
+    if (best >= 0) {
+        p = sh->pool[best];
+        *cap = sh->pool_cap[best];
+        sh->npool--;
+        sh->pool[best] = sh->pool[sh->npool];
+        sh->pool_cap[best] = sh->pool_cap[sh->npool];
+    }
+    pthread_mutex_unlock(&sh->pool_mu);
+    if (!p) {
+        *cap = (bytes + 63) & ~(size_t)63;
+        p = aligned_alloc(64, *cap ? *cap : 64);
+    }
+    return p;
+}
+
+void lb_buffer_put(lb_shared *sh, void *p, size_t cap)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&sh->pool_mu);
+    if (!sh->pool_closed) { /* keep the largest LB_POOL buffers */
+        int small = -1;
+        for (int i = 0; i < sh->npool; i++)
+            if (small < 0 || sh->pool_cap[i] < sh->pool_cap[small])
+                small = i;
+        if (sh->npool < LB_POOL) {
+            sh->pool[sh->npool] = p;
+            sh->pool_cap[sh->npool++] = cap;
+            p = NULL;
+        } else if (sh->pool_cap[small] < cap) {
+            void *q = sh->pool[small];
+            sh->pool[small] = p;
+            sh->pool_cap[small] = cap;
+            p = q;
+        }
+    }
+    pthread_mutex_unlock(&sh->pool_mu);
+    free(p);
+}
+
+void lb_pool_close(lb_shared *sh)
+{
+    pthread_mutex_lock(&sh->pool_mu);
+    sh->pool_closed = 1;
+    for (int i = 0; i < sh->npool; i++)
+        free(sh->pool[i]);
+    sh->npool = 0;
+    pthread_mutex_unlock(&sh->pool_mu);
+}
+
 void lb_shared_release(lb_shared *sh)
 {
     if (!sh || atomic_fetch_sub(&sh->refs, 1) != 1)
         return;
+    lb_pool_close(sh);
+    pthread_mutex_destroy(&sh->pool_mu);
     for (size_t t = 0; t < sh->nt; t++) {
         lb_tensor *x = &sh->t[t];
         for (size_t c = 0; c < x->ncols; c++) {
@@ -36,11 +96,12 @@ lb_block *lb_block_new(lb_shared *sh, int64_t rows, rf_error *err)
         off[t] = at;
         at += ((size_t)rows * (size_t)sh->t[t].width * sh->t[t].esize + 63) & ~(size_t)63;
     }
-    unsigned char *mem = off ? aligned_alloc(64, at ? at : 64) : NULL;
+    size_t cap = 0;
+    unsigned char *mem = off ? lb_buffer_get(sh, at, &cap) : NULL;
     if (!b || !mem) {
         free(b);
         free(off);
-        free(mem);
+        lb_buffer_put(sh, mem, cap);
         rf_fail(err, RF_ERR_NOMEM, "out of memory for a chunk of %lld rows (%zu bytes)",
                 (long long)rows, at);
         return NULL;
@@ -50,6 +111,7 @@ lb_block *lb_block_new(lb_shared *sh, int64_t rows, rf_error *err)
     b->sh = sh;
     b->rows = rows;
     b->bytes = at;
+    b->cap = cap;
     b->off = off;
     b->mem = mem;
     long long alive = atomic_fetch_add(&sh->bytes_alive, (long long)at) + (long long)at;
@@ -64,8 +126,8 @@ void lb_block_release(lb_block *b)
     if (!b || atomic_fetch_sub(&b->refs, 1) != 1)
         return;
     atomic_fetch_sub(&b->sh->bytes_alive, (long long)b->bytes);
+    lb_buffer_put(b->sh, b->mem, b->cap);
     lb_shared_release(b->sh);
-    free(b->mem);
     free(b->off);
     free(b);
 }

@@ -13,7 +13,7 @@
 #include "../common/error.h"
 #include "loader.h"
 
-static void chunk_free(lb_chunk *ch)
+static void chunk_free(rf_loader *l, lb_chunk *ch)
 {
     lb_block_release(ch->block);
     lp_rows_free(&ch->rows);
@@ -21,7 +21,7 @@ static void chunk_free(lb_chunk *ch)
     free(ch->reads);
     free(ch->maps);
     free(ch->sdest);
-    free(ch->staging);
+    lb_buffer_put(l->sh, ch->staging, ch->staging_cap);
     free(ch->soff);
     memset(ch, 0, sizeof *ch);
 }
@@ -44,7 +44,7 @@ void rf_loader_stop(rf_loader *l)
         return;
     lb_epoch_end(l);
     for (size_t k = 0; k < l->nchunks; k++)
-        chunk_free(&l->chunks[k]);
+        chunk_free(l, &l->chunks[k]);
     free(l->chunks);
     l->chunks = NULL;
     l->nchunks = 0;
@@ -199,7 +199,7 @@ static void release_before(rf_loader *l, int64_t j)
     if (j < lp_epoch_nbatches(l->e) && lp_epoch_batch(l->e, j, &p, 1) == 1)
         need = (size_t)p.chunk < need ? (size_t)p.chunk : need;
     for (; l->first_alive < need; l->first_alive++)
-        chunk_free(&l->chunks[l->first_alive]);
+        chunk_free(l, &l->chunks[l->first_alive]);
 }
 
 rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)

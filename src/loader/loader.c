@@ -153,6 +153,7 @@ static rf_status make_layout(rf_loader *l, rf_error *err)
     l->sh = calloc(1, sizeof *l->sh);
     RF_CHECK(l->sh && (l->sh->t = calloc(n, sizeof *l->sh->t)), err, RF_ERR_NOMEM, "out of memory");
     atomic_init(&l->sh->refs, 1);
+    pthread_mutex_init(&l->sh->pool_mu, NULL);
     for (size_t i = 0; i < o->ntensors; i++) {
         lb_tensor *x = &l->sh->t[l->sh->nt++];
         RF_TRY(make_tensor(l, &o->tensors[i], x, err));
@@ -343,6 +344,8 @@ void rf_loader_free(rf_loader *l)
         return;
     lb_pool_stop(l);
     lp_plan_free(l->plan);
+    if (l->sh)
+        lb_pool_close(l->sh); /* batches still held free their memory as they go */
     lb_shared_release(l->sh);
     free(l->ds);
     free(l->ds_first);

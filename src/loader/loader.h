@@ -43,8 +43,16 @@ typedef struct lb_tensor {
     char **flat;       /* flattened column names (width of them) */
 } lb_tensor;
 
-/* What batches need after the loader is gone: the layout and the memory counters. */
+#define LB_POOL 4
+
+/* What batches need after the loader is gone: the layout and the memory counters; and, while
+ * the loader is open, a few large buffers kept for reuse (chunk matrices, staging), so their
+ * pages are faulted in once rather than for every chunk. */
 typedef struct lb_shared {
+    pthread_mutex_t pool_mu;
+    void *pool[LB_POOL];
+    size_t pool_cap[LB_POOL];
+    int npool, pool_closed;
     atomic_long refs;
     lb_tensor *t;
     size_t nt;
@@ -57,7 +65,7 @@ typedef struct lb_block {
     atomic_long refs;
     lb_shared *sh;
     int64_t rows;
-    size_t bytes;
+    size_t bytes, cap;
     size_t *off;               /* start of each tensor's matrix */
     unsigned char *mem;
 } lb_block;
@@ -69,6 +77,13 @@ struct rf_batch {
 };
 
 lb_block *lb_block_new(lb_shared *sh, int64_t rows, rf_error *err);
+/* A buffer of at least `bytes` (64-byte aligned): a pooled one when one is large enough;
+ * *cap receives its size. NULL when out of memory. */
+void *lb_buffer_get(lb_shared *sh, size_t bytes, size_t *cap);
+/* Gives a buffer back: kept for reuse while the pool is open, else freed. */
+void lb_buffer_put(lb_shared *sh, void *p, size_t cap);
+/* Frees the pooled buffers; later ones are freed as they come back. */
+void lb_pool_close(lb_shared *sh);
 void lb_block_release(lb_block *b);
 void lb_shared_release(lb_shared *sh);
 /* Row r of tensor t in a block. */
@@ -110,6 +125,7 @@ typedef struct lb_chunk {
     int64_t nstaged;           /* entries staged (the chunk's entries that have a row) */
     int64_t *sdest;            /* row of each staged entry */
     unsigned char *staging;    /* column by column: each output column's staged values */
+    size_t staging_cap;
     size_t *soff;              /* per output column, then per mask tensor (ncolrefs + nt) */
     atomic_long pending;       /* tasks of the current phase not done (READ, then ASSEMBLE) */
     rf_error err;

@@ -177,7 +177,7 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
 {
     for (size_t i = 0; i < ch->rows.ncopies; i++)
         lb_copy_rows(ch->block, ch->rows.copies[2 * i + 1], ch->block, ch->rows.copies[2 * i], 1);
-    free(ch->staging);
+    lb_buffer_put(l->sh, ch->staging, ch->staging_cap);
     ch->staging = NULL;
     pthread_mutex_lock(&l->mu);
     ch->state = LB_READY;
@@ -230,7 +230,7 @@ static rf_status alloc_staging(rf_loader *l, lb_chunk *ch, rf_error *err)
             ch->soff[l->ncolrefs + t] = at;
             at += (M * (size_t)l->sh->t[t].n_max + 63) & ~(size_t)63;
         }
-    ch->staging = malloc(at ? at : 1);
+    ch->staging = lb_buffer_get(l->sh, at, &ch->staging_cap);
     RF_CHECK(ch->staging, err, RF_ERR_NOMEM, "out of memory for a chunk's staging (%zu bytes)", at);
     return RF_OK;
 }
@@ -344,6 +344,7 @@ static rf_status read_column(lb_worker *w, size_t k, int64_t task, rf_error *err
 }
 
 #define LB_SLICE 16384 /* staged entries per ASSEMBLE task */
+#define LB_AHEAD 24    /* rows prefetched ahead of the writes (DRAM latency / work per row) */
 
 /* Writes staged entries [g0, g1) to their rows: one row's values at a time, so each row's
  * cache lines are touched once (the shuffle's scattered writes, once per row). */
@@ -351,6 +352,12 @@ static void assemble(rf_loader *l, lb_chunk *ch, int64_t g0, int64_t g1)
 {
     for (int64_t g = g0; g < g1; g++) {
         int64_t r = ch->sdest[g];
+        if (g + LB_AHEAD < g1) /* the rows some entries ahead: their cache lines on the way */
+            for (size_t t = 0; t < l->sh->nt; t++) {
+                const unsigned char *p = lb_row(ch->block, t, ch->sdest[g + LB_AHEAD]);
+                __builtin_prefetch(p, 1);
+                __builtin_prefetch(p + l->sh->t[t].width * (int64_t)l->sh->t[t].esize - 1, 1);
+            }
         for (size_t t = 0; t < l->sh->nt; t++) {
             const lb_tensor *x = &l->sh->t[t];
             unsigned char *row = lb_row(ch->block, t, r);
