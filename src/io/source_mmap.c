@@ -199,12 +199,37 @@ static void map_close(rf_source *s)
     free(s);
 }
 
+/* Maps fd at an address aligned to 2 MiB, so that the kernel can map the page cache's 2 MiB
+ * folios (which read-ahead creates) with one page-table entry each instead of 512: mapping
+ * and unmapping an 80 MB file then costs a few hundred faults, not twenty thousand. */
+static void *map_aligned(int fd, size_t size)
+{
+    const size_t align = (size_t)2 << 20;
+    if (size < align)
+        return mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    uint8_t *r = mmap(NULL, size + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r == MAP_FAILED)
+        return mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    uint8_t *a = (uint8_t *)(((uintptr_t)r + align - 1) & ~(uintptr_t)(align - 1));
+    void *m = mmap(a, size, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+    if (m == MAP_FAILED) {
+        munmap(r, size + align);
+        return m;
+    }
+    size_t end = ((uintptr_t)a + size + page_size - 1) & ~(uintptr_t)(page_size - 1);
+    if (a > r)
+        munmap(r, (size_t)(a - r));
+    if ((uintptr_t)r + size + align > end)
+        munmap((void *)end, (uintptr_t)r + size + align - end);
+    return m;
+}
+
 /* Maps the open file fd of `size` bytes; RF_ERR_UNSUPPORTED when it cannot be mapped. */
 static rf_status map_fd(int fd, const char *path, uint64_t size, rf_source **out, rf_error *err)
 {
     RF_CHECK(size > 0 && size <= SIZE_MAX, err, RF_ERR_UNSUPPORTED, "%s: cannot map %llu bytes", path,
              (unsigned long long)size);
-    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+    void *map = map_aligned(fd, (size_t)size);
     RF_CHECK(map != MAP_FAILED, err, RF_ERR_UNSUPPORTED, "%s: cannot map: %s", path, strerror(errno));
     if (size <= WILLNEED_MAX)
         madvise(map, (size_t)size, MADV_WILLNEED);

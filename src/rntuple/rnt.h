@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "rootfeed.h"
+#include "../common/stream.h"
 #include "../dataset/table.h"
 #include "../tfile/tfile.h"
 
@@ -176,9 +177,9 @@ int rnt_page_is_plain(const rnt_column *col, rf_dtype out);
 void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n, void *dst);
 /* memcpy with non-temporal stores (where available) for outputs that will not stay in cache. */
 void rnt_stream_copy(void *dst, const void *src, size_t n);
-/* Reads writing at least this many output bytes copy decoded pages (shared or cut ones) into
- * it with rnt_stream_copy. */
-#define RNT_STREAM_BYTES ((uint64_t)4 << 20)
+/* Reads writing at least this many output bytes copy pages (shared, cut or stored as they
+ * are) into it with rnt_stream_copy. */
+#define RNT_STREAM_BYTES ((uint64_t)RF_STREAM_BYTES)
 /* Converts n values from dtype `from` to dtype `to`. */
 void rnt_convert(rf_dtype from, const void *src, rf_dtype to, void *dst, int64_t n);
 

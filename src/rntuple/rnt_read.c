@@ -10,6 +10,7 @@
 
 #include "rnt.h"
 #include "../common/buffer.h"
+#include "../common/clones.h"
 #include "../common/error.h"
 #include "../common/hash.h"
 
@@ -44,17 +45,25 @@ static rf_status pick_column(const rnt_desc *d, const rnt_field *fd, uint32_t k,
     return RF_OK;
 }
 
-/* Reads the stored bytes of a page into dst (ulen bytes), verifying its checksum. */
-static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64_t ulen, uint8_t *dst, rf_error *err)
+/* Checks that a page's stored bytes (and checksum) lie inside the file and fit its size. */
+static rf_status page_fits(const rf_file *f, const rnt_page *pg, uint64_t ulen, rf_error *err)
 {
-    rf_file *f = t->file;
     uint64_t want = pg->size + (pg->checksum ? 8 : 0);
     RF_CHECK(want <= f->src->size && pg->offset <= f->src->size - want && pg->size <= ulen, err, RF_ERR_FORMAT,
              "page at offset %llu (%llu bytes for %llu) is beyond the end of the file or too large",
              (unsigned long long)pg->offset, (unsigned long long)pg->size, (unsigned long long)ulen);
-    const uint8_t *stored = dst;
-    if (pg->size == ulen && !pg->checksum)
-        return f->src->read_at(f->src, pg->offset, dst, (size_t)ulen, err);
+    return RF_OK;
+}
+
+/* Points *out at the stored bytes of a page (a view of the source, or a copy in im->raw
+ * where it has none), their checksum verified. */
+static rf_status page_stored(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64_t ulen, const uint8_t **out,
+                             rf_error *err)
+{
+    rf_file *f = t->file;
+    uint64_t want = pg->size + (pg->checksum ? 8 : 0);
+    const uint8_t *stored = NULL;
+    RF_TRY(page_fits(f, pg, ulen, err));
     if (!f->src->view_at || f->src->view_at(f->src, pg->offset, (size_t)want, &stored, NULL) != RF_OK) {
         RF_TRY(grow(&im->raw, &im->raw_cap, want, err)); /* no view: copy the stored bytes */
         RF_TRY(f->src->read_at(f->src, pg->offset, im->raw, (size_t)want, err));
@@ -66,24 +75,50 @@ static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64
         RF_CHECK(RNT_SUM_OK(sum == got), err, RF_ERR_CHECKSUM, "page at offset %llu: checksum mismatch (stored %016llx, computed %016llx)",
                  (unsigned long long)pg->offset, (unsigned long long)sum, (unsigned long long)got);
     }
-    if (pg->size == ulen) {
-        memcpy(dst, stored, (size_t)ulen);
-        return RF_OK;
+    *out = stored;
+    return RF_OK;
+}
+
+/* Reads a page's bytes into dst (ulen bytes): decompressed straight from the stored bytes,
+ * or copied when stored as they are (streaming into large outputs). */
+static rf_status page_load(rf_table *t, rnt_impl *im, const rnt_page *pg, uint64_t ulen, uint8_t *dst, rf_error *err)
+{
+    rf_file *f = t->file;
+    const uint8_t *stored = NULL;
+    if (pg->size == ulen && !pg->checksum) {
+        RF_TRY(page_fits(f, pg, ulen, err));
+        return f->src->read_at(f->src, pg->offset, dst, (size_t)ulen, err);
     }
-    rf_status s = rf_unzip(f->codec, stored, (size_t)pg->size, dst, (size_t)ulen, err);
-    return s == RF_OK ? s : rf_wrap(err, s, "page at offset %llu: ", (unsigned long long)pg->offset);
+    RF_TRY(page_stored(t, im, pg, ulen, &stored, err));
+    if (pg->size == ulen && im->stream)
+        rnt_stream_copy(dst, stored, (size_t)ulen);
+    else if (pg->size == ulen)
+        memcpy(dst, stored, (size_t)ulen);
+    else {
+        rf_status s = rf_unzip(f->codec, stored, (size_t)pg->size, dst, (size_t)ulen, err);
+        if (s != RF_OK)
+            return rf_wrap(err, s, "page at offset %llu: ", (unsigned long long)pg->offset);
+    }
+    return RF_OK;
 }
 
 /* Loads and decodes a whole page into buf (natural dtype): pages stored as their values
- * decompress straight into buf, the others into the reused scratch page first. */
+ * decompress straight into buf; the others are decoded into buf from their stored bytes
+ * when stored as they are, else from the reused scratch page they decompress into. */
 static rf_status page_decode_into(rf_table *t, rnt_impl *im, const rnt_column *col, const rnt_page *pg, uint64_t ulen,
                                   uint8_t *buf, rf_error *err)
 {
     if (rnt_page_is_plain(col, rnt_coltype_natural(col->type)))
         return page_load(t, im, pg, ulen, buf, err);
-    RF_TRY(grow(&im->page, &im->page_cap, ulen, err));
-    RF_TRY(page_load(t, im, pg, ulen, im->page, err));
-    rnt_page_decode(col, im->page, pg->nelems, buf);
+    const uint8_t *src = im->page;
+    if (pg->size == ulen)
+        RF_TRY(page_stored(t, im, pg, ulen, &src, err));
+    else {
+        RF_TRY(grow(&im->page, &im->page_cap, ulen, err));
+        RF_TRY(page_load(t, im, pg, ulen, im->page, err));
+        src = im->page;
+    }
+    rnt_page_decode(col, src, pg->nelems, buf);
     return RF_OK;
 }
 
@@ -310,32 +345,37 @@ typedef struct cursor {
     int64_t count[RF_MAX_LEVELS]; /* items written at each level */
 } cursor;
 
-/* Appends one level's offsets for n parents; returns the child range in lo and hi. */
-static rf_status level_append(rf_table *t, rf_column_data *out, int l, int64_t n, cursor *cu, int64_t *lo,
-                              int64_t *hi, rf_error *err)
+/* Checks one block of index elements (not below the one before, *prev, and below s + 2^40;
+ * a decrease shows in the sign bit then) and rebases it from s onto base, in place while the
+ * block is in L1. Returns nonzero bits when a check failed. The measured hot loop. */
+RF_VECTOR_CLONES static uint64_t rebase_block(int64_t *restrict o, size_t m, uint64_t *prev, uint64_t s, uint64_t base)
 {
-    rnt_impl *im = t->impl;
-    const int64_t *idx = (const int64_t *)im->idx;
-    RF_TRY(rf_coldata_reserve_offsets(out, l, cu->count[l] + n, err));
-    int64_t *o = out->offsets[l] + cu->count[l];
-    uint64_t base = (uint64_t)o[0], i0 = (uint64_t)idx[0], bad = 0;
-    for (int64_t i = 0; i < n; i++) { /* branch-free (vectorises): checked as a whole after the loop */
-        uint64_t rel = (uint64_t)idx[i + 1] - i0; /* below 2^40, so the difference below cannot wrap */
-        bad |= (rel >> 40) | (((uint64_t)idx[i + 1] - (uint64_t)idx[i]) >> 63);
-        o[i + 1] = (int64_t)(base + rel);
+    uint64_t bad = (((uint64_t)o[0] - s) >> 40) | (((uint64_t)o[0] - *prev) >> 63);
+    for (size_t i = 1; i < m; i++)
+        bad |= (((uint64_t)o[i] - s) >> 40) | (((uint64_t)o[i] - (uint64_t)o[i - 1]) >> 63);
+    *prev = (uint64_t)o[m - 1];
+    for (size_t i = 0; i < m; i++)
+        o[i] = (int64_t)(base + ((uint64_t)o[i] - s));
+    return bad;
+}
+
+/* Rebases n index elements at o[1..n] (cluster-relative ends of n parents whose children
+ * start at `start`) onto the running total o[0], in place, checking that they do not
+ * decrease and stay below start + 2^40. */
+static rf_status rebase(const rf_table *t, int64_t *o, int64_t n, int64_t start, rf_error *err)
+{
+    uint64_t base = (uint64_t)o[0], s = (uint64_t)start, prev = s;
+    for (int64_t a = 1; a <= n; a += 1024) {
+        size_t m = (size_t)(n - a + 1 < 1024 ? n - a + 1 : 1024);
+        RF_CHECK(!rebase_block(o + a, m, &prev, s, base), err, RF_ERR_FORMAT,
+                 "%s: collection index out of order or too large in parents %lld to %lld of the read", t->name,
+                 (long long)a - 1, (long long)(a - 1 + (int64_t)m));
     }
-    for (int64_t i = 0; bad && i < n; i++)
-        RF_CHECK(idx[i + 1] >= idx[i] && (uint64_t)idx[i + 1] - i0 < ((uint64_t)1 << 40), err, RF_ERR_FORMAT,
-                 "%s: collection index out of order or too large (%lld after %lld)", t->name, (long long)idx[i + 1],
-                 (long long)idx[i]);
-    cu->count[l] += n;
-    *lo = idx[0];
-    *hi = idx[n];
     return RF_OK;
 }
 
-/* Parents per step when a collection index is read: the int64 index of one step stays in
- * cache while it is turned into offsets or counts, instead of a column-sized round trip. */
+/* Parents per step when a collection's sizes are read (cardinality columns): the int64 index
+ * of one step stays in cache while it is turned into counts. */
 #define IDX_STEP 16384
 
 static rf_status read_cardinality(rf_table *t, const rnt_plan *p, uint32_t ci, int64_t lo, int64_t hi,
@@ -357,24 +397,30 @@ static rf_status read_cardinality(rf_table *t, const rnt_plan *p, uint32_t ci, i
     return RF_OK;
 }
 
-/* Appends the offsets of collection level l for parents [lo, hi) in steps; the child range
- * replaces [lo, hi). An empty range still reads the index before lo (where children start). */
+/* Appends the offsets of collection level l for parents [lo, hi): the index elements are
+ * decoded straight into the offsets array (whole pages without a copy, as values are) and
+ * rebased there while in cache. The child range replaces [lo, hi). An empty range still
+ * reads the index before lo (where children start). */
 static rf_status read_level(rf_table *t, const rnt_plan *p, int l, uint32_t ci, int64_t *lo, int64_t *hi,
                             rf_column_data *out, cursor *cu, rf_error *err)
 {
-    int64_t a = *lo, clo = 0, chi = 0;
-    do {
-        int64_t b = *hi - a < IDX_STEP ? *hi : a + IDX_STEP, x = 0, y = 0;
-        RF_TRY(read_index(t, p->level_field[l], ci, a, b, err));
-        RF_TRY(level_append(t, out, l, b - a, cu, &x, &y, err));
-        if (a == *lo)
-            clo = x;
-        chi = y;
-        RF_CHECK((uint64_t)chi - (uint64_t)clo <= ((uint64_t)1 << 40), err, RF_ERR_FORMAT, "%s: collection of %lld items is too large",
-                 t->name, (long long)(chi - clo));
-        a = b;
-    } while (a < *hi);
-    *lo = clo, *hi = chi;
+    rnt_impl *im = t->impl;
+    int64_t n = *hi - *lo, start = 0;
+    if (*lo > 0) {
+        sink one = {NULL, &im->idx, &im->idx_cap, 0};
+        RF_TRY(read_elems(t, p->level_field[l], 0, ci, *lo - 1, *lo, RF_INT64, &one, err));
+        memcpy(&start, im->idx, sizeof start);
+    }
+    RF_TRY(rf_coldata_reserve_offsets(out, l, cu->count[l] + n, err));
+    int64_t *o = out->offsets[l] + cu->count[l];
+    uint8_t *dst = (uint8_t *)(o + 1);
+    size_t room = (size_t)n * sizeof *o; /* exactly what is decoded: the sink never grows */
+    sink sk = {NULL, &dst, &room, 0};
+    RF_TRY(read_elems(t, p->level_field[l], 0, ci, *lo, *hi, RF_INT64, &sk, err));
+    RF_TRY(rebase(t, o, n, start, err));
+    cu->count[l] += n;
+    *lo = start;
+    *hi = start + (o[n] - o[0]);
     return RF_OK;
 }
 

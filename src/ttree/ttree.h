@@ -100,6 +100,7 @@ typedef struct tt_column {
     tt_objtype obj;        /* TT_OBJECT: what each entry holds */
     size_t nbaskets;
     tt_basket_ref *baskets;
+    int stream;            /* the current read's output is large: convert with streaming stores */
 } tt_column;
 
 /* A basket decompressed: entry data and entry offsets (relative to data), n + 1 of them. */
