@@ -126,6 +126,24 @@ typedef struct rf_object_info {
 rf_status rf_file_list(rf_file *f, rf_object_info **items, size_t *count, rf_error *err);
 void rf_object_list_free(rf_object_info *items, size_t count);
 
+/* One input named by a path spec: a file (local path or URL) and the object in it. */
+typedef struct rf_path_item {
+    char *path;    /* local path or URL */
+    char *object;  /* "dir/tree" after the spec's colon, or NULL when the spec names none */
+    int remote;    /* 1 for a URL (root://, http://, https://, ...) */
+} rf_path_item;
+
+/* Expands one path spec as TChain and uproot users write them and appends its inputs to
+ * *items (realloc'ed; *count grows): "f.root", "f.root:tree", "dir/f.root:dir/tree", glob
+ * patterns ("data/run*.root:events": the matches in sorted order, RF_ERR_NO_FILE when nothing
+ * matches), URLs ("root://host:1094//eos/f.root:tree", "https://host/f.root:tree": split
+ * after host and port, never globbed) and "file:///abs/f.root" (a local path). The object is
+ * what follows a colon after the file part: a spec naming an existing file has none; else the
+ * rightmost colon whose left part is an existing file or a pattern separates them, else the
+ * rightmost colon. Free with rf_path_items_free. */
+rf_status rf_path_expand(const char *spec, rf_path_item **items, size_t *count, rf_error *err);
+void rf_path_items_free(rf_path_item *items, size_t count);
+
 /* Opens a TTree, TNtuple(D) or RNTuple by path "dir/sub/name" or "name;cycle". */
 rf_status rf_table_open(rf_file *f, const char *path, rf_table **out, rf_error *err);
 void rf_table_close(rf_table *t);

@@ -90,6 +90,12 @@ void rf_dataset_reader_free(rf_dataset_reader *r);
 rf_status rf_dataset_read(rf_dataset_reader *r, size_t col, int64_t first, int64_t last,
                           rf_column_data *out, rf_error *err);
 
+/* The expression counters (rootfeed_expr.h) of this reader's evaluations so far: entries
+ * evaluated and selected, out-of-range indices, reductions of empty vectors; zeros when the
+ * dataset has no filter or define. */
+struct rf_expr_stats;
+void rf_dataset_reader_stats(const rf_dataset_reader *r, struct rf_expr_stats *st);
+
 /* Which entries of [first, last) pass every filter: mask[i] = 1 or 0 (last - first bytes);
  * *npass (may be NULL) their count. Without filters every entry passes. */
 rf_status rf_dataset_select(rf_dataset_reader *r, int64_t first, int64_t last, uint8_t *mask,

@@ -1,5 +1,5 @@
 /*
- * rootfeed_writer.h - write ROOT files (TTree or RNTuple 1.0) from typed column arrays.
+ * rootfeed_writer.h - write ROOT files (TTree or RNTuple 1.0), or CSV, from typed column arrays.
  *
  * A writer creates one file holding one table. Declare the columns, then append batches of
  * entries (each batch gives every column as an rf_column_data, the same struct rf_table_read
@@ -27,7 +27,11 @@
 extern "C" {
 #endif
 
-typedef enum rf_format { RF_FORMAT_TTREE = 0, RF_FORMAT_RNTUPLE = 1 } rf_format;
+/* RF_FORMAT_CSV: a header row of names, one row per entry, numbers in their shortest exact
+ * form; a fixed-size column x[2][3] becomes columns x_0_0 ... x_1_2; jagged columns are
+ * refused (RF_ERR_UNSUPPORTED at the first append or close); compression and cluster options
+ * do not apply. */
+typedef enum rf_format { RF_FORMAT_TTREE = 0, RF_FORMAT_RNTUPLE = 1, RF_FORMAT_CSV = 2 } rf_format;
 
 /* Options; always start from rf_writer_options_init so that fields added later get their
  * defaults. Zero in a size field means "the format's default". */

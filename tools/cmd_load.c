@@ -8,15 +8,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "rootfeed.h"
-
-int rf_cmd_load(int argc, char **argv);
 
 #define MAXF 4096
 #define MAXC 512
 
 typedef struct load_opts {
-    const char *files[MAXF], *tree, *columns, *target, *weights, *sizes, *filters[32], *defines[32];
+    const char *files[MAXF], *objects[MAXF], *columns, *target, *weights, *sizes, *filters[32], *defines[32];
     size_t nfiles, nfilters, ndefines;
     int epochs, json, typed;
     rf_loader_options o;
@@ -32,70 +31,104 @@ static int die(const char *msg, const char *a)
 
 static const char *const MODES[] = {"native", "root638", "root640", "eager"};
 
-/* Option NAME VALUE pairs; numbers are checked to be whole. */
-static int parse_num(const char *s, int64_t *out)
+static const cli_opt load_opt_table[] = {
+    {"columns", 0, "LIST", "the columns to deliver, comma-separated; v:N cuts or pads the jagged\n"
+                           "column v to N items"},
+    {"target", 0, "LIST", "the columns that form y (the others of --columns form X)"},
+    {"weights", 0, "LIST", "the columns that form w"},
+    {"max-sizes", 0, "LIST", "v:N,...: items of jagged columns (as v:N in --columns)"},
+    {"object", 0, "P", "the table in every file (also FILE:P); default: each file's only table"},
+    {"filter", 0, "EXPR", "keep the entries where EXPR holds (RDataFrame syntax); repeatable"},
+    {"define", 0, "NAME=EXPR", "add a computed column; repeatable"},
+    {"mode", 0, "M", "native (default), root638, root640 or eager (ROOT's loaders)"},
+    {"batch", 0, "N", "rows per batch (default 1024)"},
+    {"chunk", 0, "N", "entries per chunk (default 500000)"},
+    {"block", 0, "N", "entries per block (default 10000)"},
+    {"batches-in-memory", 0, "N", "root640: batches per buffer (default 10)"},
+    {"split", 0, "F", "fraction of the entries for validation, 0 <= F < 1 (default 0)"},
+    {"epochs", 0, "N", "epochs to run (default 1)"},
+    {"threads", 0, "N", "worker threads (default 0: all cores)"},
+    {"seed", 0, "N", "shuffle seed (default 0: draw one and print it)"},
+    {"rank", 0, "R", "this process's rank among --world (native mode)"},
+    {"world", 0, "W", "number of ranks (default 1)"},
+    {"pad", 0, NULL, "ranks: repeat rows to fill the last batch instead of dropping them"},
+    {"typed", 0, NULL, "one tensor per column in its own dtype (default: X, y, w as float32)"},
+    {"no-shuffle", 0, NULL, "deliver in file order"},
+    {"keep-remainder", 0, NULL, "keep an epoch's last, short batch"},
+    {"json", 0, NULL, "print one JSON line per epoch and part"},
+    {0},
+};
+
+/* The whole-number options: name and where the value goes (int64 or int). */
+static int numbers(const cli_args *c, load_opts *a)
 {
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end)
-        return 0;
-    *out = v;
-    return 1;
+    static const struct { const char *name; int64_t max; } num[] = {
+        {"batch", INT64_MAX}, {"chunk", INT64_MAX}, {"block", INT64_MAX}, {"batches-in-memory", INT64_MAX},
+        {"epochs", 1 << 30}, {"threads", 1 << 16}, {"seed", INT64_MAX}, {"rank", 1 << 30}, {"world", 1 << 30}};
+    int64_t v[9];
+    for (int i = 0; i < 9; i++) {
+        const char *text = cli_get(c, num[i].name);
+        if (text && cli_int("load", num[i].name, text, i == 8 ? 1 : 0, num[i].max, &v[i]))
+            return 2;
+        if (!text)
+            v[i] = -1;
+    }
+    if (v[0] >= 0) a->o.batch_size = v[0];
+    if (v[1] >= 0) a->o.chunk_size = v[1];
+    if (v[2] >= 0) a->o.block_size = v[2];
+    if (v[3] >= 0) a->o.batches_in_memory = v[3];
+    if (v[4] >= 0) a->epochs = (int)v[4];
+    if (v[5] >= 0) a->o.num_threads = (int)v[5];
+    if (v[6] >= 0) a->o.seed = (uint64_t)v[6];
+    if (v[7] >= 0) a->o.rank = (int)v[7];
+    if (v[8] >= 0) a->o.world_size = (int)v[8];
+    return 0;
 }
 
-static int parse_args(int argc, char **argv, load_opts *a)
+static int parse_args(const cli_args *c, const rf_path_item *items, size_t n, const char *object, load_opts *a)
 {
     memset(a, 0, sizeof *a);
     rf_loader_options_init(&a->o);
     a->epochs = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int64_t n = 0;
-        if (k[0] != '-' || !k[1]) {
-            if (a->nfiles == MAXF)
-                return die("too many files (%s)", k);
-            a->files[a->nfiles++] = k;
-            continue;
-        }
-        if (!strcmp(k, "--no-shuffle")) { a->o.shuffle = 0; continue; }
-        if (!strcmp(k, "--keep-remainder")) { a->o.drop_remainder = 0; continue; }
-        if (!strcmp(k, "--json")) { a->json = 1; continue; }
-        if (!strcmp(k, "--typed")) { a->typed = 1; continue; }
-        if (!strcmp(k, "--pad")) { a->o.pad = 1; continue; }
-        if (!v)
-            return die("%s needs a value", k);
-        i++;
-        if (!strcmp(k, "--tree")) a->tree = v;
-        else if (!strcmp(k, "--columns")) a->columns = v;
-        else if (!strcmp(k, "--target")) a->target = v;
-        else if (!strcmp(k, "--weights")) a->weights = v;
-        else if (!strcmp(k, "--max-sizes")) a->sizes = v;
-        else if (!strcmp(k, "--filter") && a->nfilters < 32) a->filters[a->nfilters++] = v;
-        else if (!strcmp(k, "--define") && a->ndefines < 32) a->defines[a->ndefines++] = v;
-        else if (!strcmp(k, "--split")) a->o.validation_split = strtof(v, NULL);
-        else if (!strcmp(k, "--mode")) {
-            a->o.mode = (rf_loader_mode)-1;
-            for (int m = 0; m < 4; m++)
-                if (!strcmp(v, MODES[m]))
-                    a->o.mode = (rf_loader_mode)m;
-            if ((int)a->o.mode < 0)
-                return die("--mode is native, root638, root640 or eager (not %s)", v);
-        } else if (!parse_num(v, &n) || n < 0) {
-            return die("%s needs a number >= 0", k);
-        } else if (!strcmp(k, "--batch")) a->o.batch_size = n;
-        else if (!strcmp(k, "--chunk")) a->o.chunk_size = n;
-        else if (!strcmp(k, "--block")) a->o.block_size = n;
-        else if (!strcmp(k, "--batches-in-memory")) a->o.batches_in_memory = n;
-        else if (!strcmp(k, "--epochs")) a->epochs = (int)n;
-        else if (!strcmp(k, "--threads")) a->o.num_threads = (int)n;
-        else if (!strcmp(k, "--seed")) a->o.seed = (uint64_t)n;
-        else if (!strcmp(k, "--rank")) a->o.rank = (int)n;
-        else if (!strcmp(k, "--world")) a->o.world_size = (int)n;
-        else return die("unknown option %s", k);
+    if (n > MAXF)
+        return cli_usage_error("load", "more than %d files", MAXF);
+    for (size_t i = 0; i < n; i++) {
+        a->files[a->nfiles] = items[i].path;
+        a->objects[a->nfiles++] = items[i].object ? items[i].object : object;
     }
-    if (!a->nfiles || !a->columns)
-        return die("%s", "usage: rootfeed load FILE... --columns a,b [--target y] ... (rootfeed --help)");
-    return 0;
+    a->columns = cli_get(c, "columns");
+    if (!a->columns)
+        return cli_usage_error("load", "--columns is needed");
+    a->target = cli_get(c, "target");
+    a->weights = cli_get(c, "weights");
+    a->sizes = cli_get(c, "max-sizes");
+    a->json = cli_get(c, "json") != NULL;
+    a->typed = cli_get(c, "typed") != NULL;
+    a->o.pad = cli_get(c, "pad") != NULL;
+    a->o.shuffle = !cli_get(c, "no-shuffle");
+    a->o.drop_remainder = !cli_get(c, "keep-remainder");
+    for (int i = 0; i < c->nseq; i++) {
+        const char *opt = c->cmd->opts[c->seq_opt[i]].name;
+        if (!strcmp(opt, "filter") && a->nfilters < 32)
+            a->filters[a->nfilters++] = c->seq_val[i];
+        else if (!strcmp(opt, "define") && a->ndefines < 32)
+            a->defines[a->ndefines++] = c->seq_val[i];
+    }
+    const char *v = cli_get(c, "split");
+    char *end = NULL;
+    double split = v ? strtod(v, &end) : 0;
+    if (v && (end == v || *end || !(split >= 0 && split < 1)))
+        return cli_usage_error("load", "--split '%s' is not a fraction 0 <= F < 1", v);
+    a->o.validation_split = (float)split;
+    if ((v = cli_get(c, "mode"))) {
+        a->o.mode = (rf_loader_mode)-1;
+        for (int m = 0; m < 4; m++)
+            if (!strcmp(v, MODES[m]))
+                a->o.mode = (rf_loader_mode)m;
+        if ((int)a->o.mode < 0)
+            return cli_usage_error("load", "--mode is native, root638, root640 or eager (not '%s')", v);
+    }
+    return numbers(c, a);
 }
 
 /* Splits a comma list into (name, max_size) columns; "v:3" sets max_size. */
@@ -136,11 +169,8 @@ static int64_t max_size_of(const char *sizes, const char *name)
 
 static rf_dataset *open_dataset(const load_opts *a, rf_error *err)
 {
-    const char *objs[MAXF];
-    for (size_t i = 0; i < a->nfiles; i++)
-        objs[i] = a->tree;
     rf_dataset *ds;
-    if (rf_dataset_open(a->files, a->tree ? objs : NULL, a->nfiles, &ds, err))
+    if (rf_dataset_open(a->files, a->objects, a->nfiles, &ds, err))
         return NULL;
     for (size_t i = 0; i < a->ndefines; i++) {
         char name[256];
@@ -257,22 +287,29 @@ static int run_epoch(const load_opts *a, rf_loader *l, rf_part part, int epoch)
     return 0;
 }
 
-int rf_cmd_load(int argc, char **argv)
+static int run_load(cli_args *c)
 {
     static load_opts a;
-    if (parse_args(argc, argv, &a))
-        return 2;
+    rf_path_item *items;
+    size_t n;
+    const char *object;
+    int rc = cli_inputs(c, c->npos, 0, &items, &n, &object);
+    if (!rc)
+        rc = parse_args(c, items, n, object, &a);
     rf_error err = {0};
-    rf_dataset *ds = open_dataset(&a, &err);
-    if (!ds)
-        return die("%s", err.msg);
+    rf_dataset *ds = rc ? NULL : open_dataset(&a, &err);
+    if (!rc && !ds)
+        rc = die("%s", err.msg);
+    if (rc) {
+        rf_path_items_free(items, n);
+        return rc;
+    }
     static rf_loader_column cols[4 * MAXC];
     rf_loader_tensor t[MAXC];
     char *buf = strdup(a.columns);
     a.o.tensors = t;
     a.o.ntensors = make_tensors(&a, ds, buf, cols, t);
     rf_loader *l;
-    int rc = 0;
     double t0 = now();
     if (rf_loader_open(&ds, 1, &a.o, &l, &err)) {
         rc = die("%s", err.msg);
@@ -291,5 +328,14 @@ int rf_cmd_load(int argc, char **argv)
     }
     free(buf);
     rf_dataset_free(ds);
+    rf_path_items_free(items, n);
     return rc;
 }
+
+const cli_cmd cli_load_cmd = {
+    "load", "run the ML loader over files for some epochs and print its figures", "[options] INPUT...",
+    "Runs the loader (rootfeed_loader.h) over the inputs as one dataset and prints per epoch and\n"
+    "part (training, validation) the batches, rows, batches/s, MB/s, read amplification, peak\n"
+    "buffer memory against its bound, the time waited and the shuffle quality. Batches are\n"
+    "dropped as they come (a consumer that does nothing). Jagged columns need a size (v:N).",
+    load_opt_table, 1, -1, run_load};

@@ -1,338 +1,262 @@
-/* rootfeed.c - the command-line tool: `ls` lists a file's objects, `show` a table's columns,
- * `dump` prints columns as JSON (also how the project is checked from outside), `load` runs
- * the ML loader over files and prints its figures. Every
- * failure is one line on stderr naming the file, object and offset, and a non-zero exit. */
+/* rootfeed.c - the command-line tool: `ls` lists files' objects, `show` a table's columns,
+ * `dump` prints entries (aligned, or JSON for programs), `convert` and `gen` write files,
+ * `load` runs the ML loader (cmd_dump.c, cmd_convert.c, cmd_load.c). This file holds the command list, the top-level help and the
+ * two listing commands. Every failure is one line on stderr naming the file, object and
+ * offset; exit status 1 for errors, 2 for bad arguments. */
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dump_expr.h"
-#include "json_out.h"
-#include "rootfeed.h"
+#include "cli.h"
+#include "table_out.h"
 
-static int fail(const rf_error *err)
+extern const cli_cmd cli_dump_cmd, cli_convert_cmd, cli_gen_cmd, cli_load_cmd; /* cmd_*.c */
+
+/* ---- ls ---- */
+
+static const cli_opt ls_opts[] = {
+    {"long", 'l', NULL, "also list each table's columns: name, type as read, stored type"},
+    {0},
+};
+
+/* The columns of a table, indented under its line. */
+static void list_columns(const rf_table *t, const char *indent)
 {
-    fprintf(stderr, "rootfeed: %s\n", err->msg);
-    return 1;
+    text_table tt;
+    tt_init(&tt, 3, 0, indent);
+    for (size_t i = 0; i < rf_table_ncolumns(t); i++) {
+        const rf_column_info *ci = rf_table_column(t, i);
+        char shape[128];
+        cli_shape_text(ci, shape, sizeof shape);
+        tt_add(&tt, "%s", ci->name);
+        tt_add(&tt, "%s", ci->unsupported ? "unsupported" : shape);
+        tt_add(&tt, "%s", ci->type_name ? ci->type_name : "");
+    }
+    tt_print(&tt, stdout);
 }
 
-int rf_cmd_convert(int argc, char **argv); /* cmd_convert.c */
-int rf_cmd_gen(int argc, char **argv);
-int rf_cmd_load(int argc, char **argv); /* cmd_load.c */
-
-static const char usage_text[] =
-    "usage: rootfeed ls FILE\n"
-    "       rootfeed show FILE OBJECT\n"
-    "       rootfeed dump FILE OBJECT [--columns a,b] [--entries A:B] [--json]\n"
-    "                     [--filter EXPR]... [--define NAME=EXPR]...\n"
-    "       rootfeed convert IN.csv|IN.root OUT.root [--name NAME] [--format ttree|rntuple]\n"
-    "                [--compression zstd:5] [--cluster-entries N] [--types a:float32,...]\n"
-    "                [--object P] [--columns a,b] [--entries A:B]\n"
-    "       rootfeed gen OUT.root [--entries N] [--schema x:float32,v:float32[var],a:int32[2][3]]\n"
-    "       rootfeed load FILE... --columns a,b,v:3 [--target y] [--weights w] [--tree T]\n"
-    "                [--filter EXPR]... [--define NAME=EXPR]... [--mode native|root638|root640|eager]\n"
-    "                [--batch N] [--chunk N] [--block N] [--batches-in-memory N] [--split F]\n"
-    "                [--epochs N] [--threads N] [--seed S] [--rank R --world W] [--pad] [--typed]\n"
-    "                [--no-shuffle] [--keep-remainder] [--json]\n"
-    "       rootfeed --version | --help\n";
-
-/* A usage error: one line on stderr (the full text is under --help). */
-static int usage(void)
+static int ls_file(const rf_path_item *it, int lng)
 {
-    fputs("rootfeed: bad arguments (rootfeed --help lists the commands)\n", stderr);
-    return 2;
-}
-
-static int cmd_ls(int argc, char **argv)
-{
-    if (argc != 2)
-        return usage();
-    rf_error err = {0};
+    rf_error err;
     rf_file *f;
-    if (rf_file_open(argv[1], &f, &err))
-        return fail(&err);
+    rf_table *t;
+    if (it->object) { /* FILE:OBJECT lists that table's columns */
+        if (cli_open_table("ls", it->path, it->object, &f, &t) != 0)
+            return 1;
+        list_columns(t, "");
+        rf_table_close(t);
+        rf_file_close(f);
+        return 0;
+    }
     rf_object_info *items;
     size_t n;
-    if (rf_file_list(f, &items, &n, &err)) {
+    if (rf_file_open(it->path, &f, &err) != RF_OK)
+        return cli_error("ls", "%s", err.msg);
+    if (rf_file_list(f, &items, &n, &err) != RF_OK) {
         rf_file_close(f);
-        return fail(&err);
+        return cli_error("ls", "%s", err.msg);
     }
-    for (size_t i = 0; i < n; i++) {
-        printf("%-40s %-20s", items[i].path, items[i].class_name);
-        rf_table *t;
-        if (items[i].is_table && rf_table_open(f, items[i].path, &t, &err) == RF_OK) {
-            printf(" %12" PRId64 " entries %6zu columns", rf_table_entries(t), rf_table_ncolumns(t));
-            rf_table_close(t);
-        } else if (items[i].is_table)
-            printf(" (cannot open: %s)", err.msg);
-        printf("  %s\n", items[i].title);
+    rf_table **tables = calloc(n + 1, sizeof *tables);
+    text_table tt;
+    tt_init(&tt, 5, 1u << 2 | 1u << 3, "");
+    for (size_t i = 0; tables && i < n; i++) {
+        tt_add(&tt, "%s", items[i].path);
+        tt_add(&tt, "%s", items[i].class_name);
+        if (items[i].is_table && rf_table_open(f, items[i].path, &tables[i], &err) == RF_OK) {
+            int64_t ne = rf_table_entries(tables[i]);
+            size_t nc = rf_table_ncolumns(tables[i]);
+            tt_add(&tt, "%" PRId64 " entr%s", ne, ne == 1 ? "y" : "ies");
+            tt_add(&tt, "%zu column%s", nc, nc == 1 ? "" : "s");
+            tt_add(&tt, "%s", items[i].title);
+        } else {
+            tt_add(&tt, "%s", "");
+            tt_add(&tt, "%s", "");
+            tt_add(&tt, "%s%s", items[i].is_table ? "cannot open: " : items[i].title, items[i].is_table ? err.msg : "");
+        }
     }
+    for (size_t i = 0; tables && i < n; i++) {
+        tt_print_rows(&tt, stdout, i, i + 1);
+        if (lng && tables[i])
+            list_columns(tables[i], "    ");
+        rf_table_close(tables[i]);
+    }
+    tt_free(&tt);
+    free(tables);
     rf_object_list_free(items, n);
     rf_file_close(f);
     return 0;
 }
 
-/* "float32[var][3]"; strings: "string[var]" for vector<string>. */
-static void shape_text(const rf_column_info *ci, char *buf, size_t cap)
+static int run_ls(cli_args *a)
 {
-    int text = ci->kind == RF_KIND_STRING;
-    size_t n = (size_t)snprintf(buf, cap, "%s", text ? "string" : rf_dtype_name(ci->dtype));
-    for (int l = text; l < ci->nlevels && n < cap; l++)
-        n += (size_t)snprintf(buf + n, cap - n, "[var]");
-    for (int i = 0; i < ci->ndims && n < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "[%" PRId64 "]", ci->shape[i]);
+    rf_path_item *items;
+    size_t n;
+    const char *object;
+    int rc = cli_inputs(a, a->npos, 0, &items, &n, &object);
+    for (size_t i = 0; i < n; i++) {
+        if (n > 1)
+            printf("%s%s:\n", i ? "\n" : "", items[i].path);
+        rc |= ls_file(&items[i], cli_get(a, "long") != NULL);
+    }
+    rf_path_items_free(items, n);
+    return rc;
 }
 
-static int cmd_show(int argc, char **argv)
+static const cli_cmd ls_cmd = {
+    "ls", "list the objects of ROOT files (-l: with their columns)", "[options] INPUT...",
+    "Lists every object of each file, directories included: path, class, and for tables (TTree,\n"
+    "RNTuple) their entries, columns and title. INPUT is a path, a quoted glob pattern\n"
+    "('data/*.root') or FILE:OBJECT, which lists that table's columns.",
+    ls_opts, 1, -1, run_ls};
+
+/* ---- show ---- */
+
+static const cli_opt show_opts[] = {
+    {"object", 0, "P", "the table (also FILE:P, or P after the files); needed when a file\n"
+                      "holds several"},
+    {"columns", 0, "LIST", "only these columns: comma-separated names or quoted wildcards\n"
+                         "('Muon_*')"},
+    {0},
+};
+
+static void show_table(const rf_table *t, const char *path, const size_t *cols, size_t ncols)
 {
-    if (argc != 3)
-        return usage();
-    rf_error err = {0};
-    rf_file *f;
-    rf_table *t;
-    if (rf_file_open(argv[1], &f, &err))
-        return fail(&err);
-    if (rf_table_open(f, argv[2], &t, &err)) {
-        rf_file_close(f);
-        return fail(&err);
-    }
     size_t nclusters;
     rf_table_clusters(t, &nclusters);
-    printf("%s: %s, %" PRId64 " entries, %zu columns, %zu clusters\n", argv[2], rf_table_class(t),
-           rf_table_entries(t), rf_table_ncolumns(t), nclusters);
-    printf("%-32s %-24s %-7s %-18s %12s %12s %8s\n", "name", "type", "kind", "dtype", "compressed",
-           "uncompressed", "blocks");
-    for (size_t i = 0; i < rf_table_ncolumns(t); i++) {
-        const rf_column_info *ci = rf_table_column(t, i);
-        char shape[64];
-        shape_text(ci, shape, sizeof shape);
-        printf("%-32s %-24s %-7s %-18s %12" PRId64 " %12" PRId64 " %8" PRId64, ci->name, ci->type_name,
-               ci->unsupported ? "-" : rf_kind_name(ci->kind), ci->unsupported ? "-" : shape,
-               ci->compressed_bytes, ci->uncompressed_bytes, ci->nblocks);
-        if (ci->unsupported)
-            printf("  unsupported: %s", ci->unsupported);
-        putchar('\n');
+    int64_t ne = rf_table_entries(t);
+    size_t nc = rf_table_ncolumns(t);
+    printf("%s:%s: %s, %" PRId64 " entr%s, %zu column%s, %zu cluster%s\n", path, rf_table_name(t), rf_table_class(t),
+           ne, ne == 1 ? "y" : "ies", nc, nc == 1 ? "" : "s", nclusters, nclusters == 1 ? "" : "s");
+    text_table tt;
+    tt_init(&tt, 8, 0x70, "");
+    const char *head[] = {"name", "type", "kind", "dtype", "compressed", "uncompressed", "blocks", ""};
+    for (int i = 0; i < 8; i++)
+        tt_add(&tt, "%s", head[i]);
+    for (size_t k = 0; k < ncols; k++) {
+        const rf_column_info *ci = rf_table_column(t, cols[k]);
+        char shape[128];
+        cli_shape_text(ci, shape, sizeof shape);
+        tt_add(&tt, "%s", ci->name);
+        tt_add(&tt, "%s", ci->type_name ? ci->type_name : "");
+        tt_add(&tt, "%s", ci->unsupported ? "-" : rf_kind_name(ci->kind));
+        tt_add(&tt, "%s", ci->unsupported ? "-" : shape);
+        tt_add(&tt, "%" PRId64, ci->compressed_bytes);
+        tt_add(&tt, "%" PRId64, ci->uncompressed_bytes);
+        tt_add(&tt, "%" PRId64, ci->nblocks);
+        tt_add(&tt, "%s%s", ci->unsupported ? "unsupported: " : "", ci->unsupported ? ci->unsupported : "");
     }
-    rf_table_close(t);
-    rf_file_close(f);
-    return 0;
+    tt_print(&tt, stdout);
 }
 
-typedef struct {
-    const char *file, *object, *columns, *entries;
-    const char **steps; /* --filter / --define values in command-line order */
-    int *is_define;
-    size_t nsteps;
-} dump_args;
-
-static int parse_dump_args(int argc, char **argv, dump_args *a)
+static int run_show(cli_args *a)
 {
-    memset(a, 0, sizeof *a);
-    static const char *steps[256];
-    static int is_define[256];
-    if (argc > 256)
-        return 0;
-    a->steps = steps;
-    a->is_define = is_define;
-    int pos = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            continue;
-        if (!strcmp(argv[i], "--columns") && i + 1 < argc)
-            a->columns = argv[++i];
-        else if (!strcmp(argv[i], "--entries") && i + 1 < argc)
-            a->entries = argv[++i];
-        else if ((!strcmp(argv[i], "--filter") || !strcmp(argv[i], "--define")) && i + 1 < argc) {
-            a->is_define[a->nsteps] = argv[i][2] == 'd';
-            a->steps[a->nsteps++] = argv[++i];
+    const char *object;
+    rf_path_item *items;
+    size_t n;
+    int rc = cli_inputs(a, a->npos, 1, &items, &n, &object);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rf_file *f;
+        rf_table *t;
+        size_t *cols = NULL, ncols;
+        rc = cli_open_table("show", items[i].path, items[i].object ? items[i].object : object, &f, &t);
+        if (!rc && !(rc = cli_columns("show", t, items[i].path, cli_get(a, "columns"), &cols, &ncols))) {
+            if (i)
+                putchar('\n');
+            show_table(t, items[i].path, cols, ncols);
         }
-        else if (argv[i][0] == '-' && argv[i][1])
-            return 0;
-        else if (pos == 0)
-            a->file = argv[i], pos++;
-        else if (pos == 1)
-            a->object = argv[i], pos++;
-        else
-            return 0;
-    }
-    return a->file && a->object;
-}
-
-/* "A:B", "A:", ":B" -> [first, last) clipped to the table; 0 on a malformed range. */
-static int parse_range(const char *s, int64_t n, int64_t *first, int64_t *last)
-{
-    *first = 0;
-    *last = n;
-    if (!s)
-        return 1;
-    const char *colon = strchr(s, ':');
-    if (!colon)
-        return 0;
-    char *end;
-    if (colon != s) {
-        *first = strtoll(s, &end, 10);
-        if (end != colon)
-            return 0;
-    }
-    if (colon[1]) {
-        *last = strtoll(colon + 1, &end, 10);
-        if (*end)
-            return 0;
-    }
-    if (*first < 0)
-        *first += n;
-    if (*last < 0)
-        *last += n;
-    if (*first < 0)
-        *first = 0;
-    if (*last > n)
-        *last = n;
-    if (*last < *first)
-        *last = *first;
-    return 1;
-}
-
-/* Column indices to dump: all, or the comma-separated names (unknown name: error). */
-static long *select_columns(rf_table *t, const char *file, const char *list, size_t *n, rf_error *err)
-{
-    size_t total = rf_table_ncolumns(t);
-    long *idx = malloc((total + 1) * sizeof *idx);
-    *n = 0;
-    if (!idx)
-        return NULL;
-    if (!list) {
-        for (size_t i = 0; i < total; i++)
-            idx[(*n)++] = (long)i;
-        return idx;
-    }
-    char *copy = strdup(list), *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        long c = rf_table_find_column(t, tok);
-        if (c < 0) {
-            snprintf(err->msg, sizeof err->msg, "%s: object '%s': no column '%s'", file, rf_table_name(t), tok);
-            free(copy);
-            free(idx);
-            return NULL;
-        }
-        if (*n < total)
-            idx[(*n)++] = c;
-    }
-    free(copy);
-    return idx;
-}
-
-static int cmd_dump(int argc, char **argv)
-{
-    dump_args a;
-    if (!parse_dump_args(argc, argv, &a))
-        return usage();
-    rf_error err = {0};
-    rf_file *f;
-    rf_table *t;
-    if (rf_file_open(a.file, &f, &err))
-        return fail(&err);
-    if (rf_table_open(f, a.object, &t, &err)) {
-        rf_file_close(f);
-        return fail(&err);
-    }
-    int64_t first, last;
-    size_t ncols = 0;
-    long *cols = NULL;
-    int rc = 0;
-    if (!parse_range(a.entries, rf_table_entries(t), &first, &last)) {
-        snprintf(err.msg, sizeof err.msg, "%s: bad --entries '%s' (expected A:B)", a.file, a.entries);
-        rc = fail(&err);
-    } else if (!(cols = select_columns(t, a.file, a.columns, &ncols, &err)))
-        rc = fail(&err);
-    rf_cli_exprs ex;
-    memset(&ex, 0, sizeof ex);
-    if (!rc && a.nsteps &&
-        rf_cli_apply_exprs(t, a.steps, a.is_define, a.nsteps, first, last, &ex, &err))
-        rc = fail(&err);
-    if (rc) {
         free(cols);
         rf_table_close(t);
         rf_file_close(f);
-        return rc;
     }
-    static char outbuf[1 << 16];
-    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-    printf("{\"object\": ");
-    json_string(stdout, a.object);
-    printf(", \"class\": \"%s\", \"entries\": %" PRId64 ", \"columns\": {", rf_table_class(t), a.nsteps ? ex.nselected : last - first);
-    rf_column_data d;
-    rf_column_data_init(&d);
-    char **why = calloc(ncols + 1, sizeof *why);
-    int printed = 0;
-    for (size_t i = 0; i < ncols; i++) {
-        const rf_column_info *ci = rf_table_column(t, (size_t)cols[i]);
-        if (ci->unsupported || rf_table_read(t, (size_t)cols[i], first, last, &d, &err) != RF_OK) {
-            why[i] = strdup(ci->unsupported ? ci->unsupported : err.msg);
-            continue;
-        }
-        printf(printed++ ? ", " : "");
-        json_string(stdout, ci->name);
-        fputs(": ", stdout);
-        json_column(stdout, ci, &d, ex.keep);
+    rf_path_items_free(items, n);
+    return rc;
+}
+
+static const cli_cmd show_cmd = {
+    "show", "describe tables: columns, types, shapes, bytes, baskets/pages", "[options] INPUT... [OBJECT]",
+    "Describes a table of each file: its class, entries, columns and clusters, then per column\n"
+    "the stored type, kind (flat, fixed, jagged), dtype with shape ([var] per jagged level,\n"
+    "[n] per fixed dimension), compressed and uncompressed bytes on disk (baskets embedded in\n"
+    "a TTree record count their bytes and their share of the record's compressed size) and\n"
+    "the number of TTree baskets or RNTuple pages. Without OBJECT, the file's only table.",
+    show_opts, 1, -1, run_show};
+
+/* ---- help and dispatch ---- */
+
+static int run_help(cli_args *a);
+
+static const cli_cmd help_cmd = {
+    "help", "show this help, or a command's (rootfeed help dump)", "[COMMAND]",
+    "Shows the list of commands, or the help of one.", (const cli_opt[]){{0}}, 0, 1, run_help};
+
+static const cli_cmd *const commands[] = {&ls_cmd,          &show_cmd,    &cli_dump_cmd, &cli_convert_cmd,
+                                          &cli_gen_cmd,     &cli_load_cmd, &help_cmd};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void top_help(FILE *out)
+{
+    fprintf(out, "rootfeed %s - read, inspect, convert and generate ROOT files (TTree, RNTuple) without ROOT\n\n"
+                 "usage: rootfeed COMMAND [options] [arguments]\n\ncommands:\n",
+            RF_VERSION_STRING);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+    fputs("\nInputs are paths, quoted glob patterns ('data/*.root') or FILE:OBJECT (f.root:events,\n"
+          "f.root:dir/tree); files with the same schema are read as one chain, entries in file\n"
+          "order. 'rootfeed COMMAND --help' lists a command's options. rootfeed --version prints\n"
+          "the version. Exit status: 0 success, 1 error, 2 bad arguments.\n",
+          out);
+}
+
+static const cli_cmd *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i]->name, name))
+            return commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *names[NCOMMANDS];
+    char hint[256];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        names[i] = commands[i]->name;
+    cli_closest(name, names, NCOMMANDS, hint, sizeof hint);
+    return cli_usage_error(NULL, "unknown command '%s'%s", name, hint);
+}
+
+static int run_help(cli_args *a)
+{
+    if (a->npos == 0) {
+        top_help(stdout);
+        return 0;
     }
-    for (size_t i = 0; i < ex.ndefines; i++) {
-        printf(printed++ ? ", " : "");
-        json_string(stdout, ex.info[i].name);
-        fputs(": ", stdout);
-        json_column(stdout, &ex.info[i], ex.data[i], ex.keep);
-    }
-    printf("}, \"unsupported\": {");
-    printed = 0;
-    for (size_t i = 0; i < ncols; i++) {
-        if (!why[i])
-            continue;
-        printf(printed++ ? ", " : "");
-        json_string(stdout, rf_table_column(t, (size_t)cols[i])->name);
-        fputs(": ", stdout);
-        json_string(stdout, why[i]);
-        free(why[i]);
-    }
-    printf("}");
-    if (a.nsteps)
-        printf(", \"expr\": {\"selected\": %" PRId64 ", \"out_of_range\": %" PRId64
-               ", \"empty_reduction\": %" PRId64 "}", ex.nselected, ex.stats.out_of_range,
-               ex.stats.empty_reduction);
-    printf("}\n");
-    rf_cli_exprs_free(&ex);
-    fflush(stdout);
-    free(why);
-    free(cols);
-    rf_column_data_free(&d);
-    rf_table_close(t);
-    rf_file_close(f);
+    const cli_cmd *c = find_command(a->pos[0]);
+    if (!c)
+        return unknown_command(a->pos[0]);
+    cli_help(c, stdout);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
-        return usage();
-    const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-        fputs(usage_text, stdout);
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        top_help(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "--version")) {
+    if (!strcmp(argv[1], "--version")) {
         printf("rootfeed %s\n", RF_VERSION_STRING);
         return 0;
     }
-    if (!strcmp(cmd, "ls"))
-        return cmd_ls(argc - 1, argv + 1);
-    if (!strcmp(cmd, "show"))
-        return cmd_show(argc - 1, argv + 1);
-    if (!strcmp(cmd, "dump"))
-        return cmd_dump(argc - 1, argv + 1);
-    if (!strcmp(cmd, "convert"))
-        return rf_cmd_convert(argc - 1, argv + 1);
-    if (!strcmp(cmd, "gen"))
-        return rf_cmd_gen(argc - 1, argv + 1);
-    if (!strcmp(cmd, "load"))
-        return rf_cmd_load(argc - 1, argv + 1);
-    return usage();
+    const cli_cmd *c = find_command(argv[1]);
+    if (!c)
+        return argv[1][0] == '-' ? cli_usage_error(NULL, "unknown option '%s'", argv[1]) : unknown_command(argv[1]);
+    cli_args a;
+    int rc = cli_parse(c, argc - 1, argv + 1, &a);
+    if (rc < 0)
+        rc = c->run(&a);
+    cli_args_free(&a);
+    return rc;
 }

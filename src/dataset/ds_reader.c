@@ -419,3 +419,10 @@ rf_status rf_dataset_read_rows(rf_dataset_reader *r, size_t col, int64_t first, 
     RF_TRY(define_data(r, dc, first, last, &d, &e0, err));
     return ds_scatter(d, 1, e0, e0 + (last - first), rows, dst, err);
 }
+
+void rf_dataset_reader_stats(const rf_dataset_reader *r, struct rf_expr_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    if (r && r->plan)
+        rf_expr_plan_get_stats(r->plan, st);
+}

@@ -435,6 +435,21 @@ static rf_status build(rf_table *t, tt_table *tt, rf_error *err)
     return find_clusters(t, tt, err);
 }
 
+/* Baskets embedded in the TTree record are not counted in fTotBytes/fZipBytes: add their
+ * data bytes, and their share of the record's compressed size. */
+static void count_embedded(rf_table *t, tt_table *tt, const rf_key *key)
+{
+    double ratio = key->objlen > 0 ? (double)(key->nbytes - key->keylen) / key->objlen : 1.0;
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const tt_branch *br = tt->cols[i].branch;
+        for (size_t k = 0; br && k < br->nembedded; k++) {
+            int64_t n = br->embedded[k].last - br->embedded[k].keylen;
+            t->columns[i].uncompressed_bytes += n;
+            t->columns[i].compressed_bytes += (int64_t)(n * ratio + 0.5);
+        }
+    }
+}
+
 rf_status rf_ttree_open(rf_file *f, const char *path, rf_table **out, rf_error *err)
 {
     *out = NULL;
@@ -459,6 +474,8 @@ rf_status rf_ttree_open(rf_file *f, const char *path, rf_table **out, rf_error *
         }
         if (s == RF_OK)
             s = build(t, tt, err);
+        if (s == RF_OK)
+            count_embedded(t, tt, &key);
         if (s != RF_OK)
             rf_wrap(err, s, "%s: tree '%s' (key at offset %lld): ", f->name, path, (long long)key.seek_key);
     }

@@ -51,10 +51,12 @@ rf_status rf_writer_parse_compression(const char *t, int *setting, rf_error *err
 static void fill_defaults(rf_writer_options *o)
 {
     int nt = o->format == RF_FORMAT_TTREE;
+    if (o->format == RF_FORMAT_CSV)
+        o->compression = 0;
     if (o->compression < 0)
         o->compression = nt ? 101 : 505;
     if (o->cluster_bytes <= 0)
-        o->cluster_bytes = nt ? 30000000 : 100 << 20;
+        o->cluster_bytes = o->format == RF_FORMAT_CSV ? 4 << 20 : nt ? 30000000 : 100 << 20;
     if (o->basket_bytes <= 0)
         o->basket_bytes = nt ? 32000 : 1 << 20;
     if (!o->title)
@@ -71,7 +73,7 @@ rf_status rf_writer_open(const char *path, const char *name, const rf_writer_opt
         memcpy(&o, opt, opt->struct_size < sizeof o ? opt->struct_size : sizeof o);
     o.struct_size = sizeof o;
     RF_CHECK(name && *name && path, err, RF_ERR_ARG, "writer needs a path and a table name");
-    RF_CHECK(o.format == RF_FORMAT_TTREE || o.format == RF_FORMAT_RNTUPLE, err, RF_ERR_ARG,
+    RF_CHECK(o.format == RF_FORMAT_TTREE || o.format == RF_FORMAT_RNTUPLE || o.format == RF_FORMAT_CSV, err, RF_ERR_ARG,
              "%s: unknown format %d", path, (int)o.format);
     RF_CHECK(o.compression < 600 && o.compression % 100 <= 99, err, RF_ERR_ARG,
              "%s: bad compression setting %d", path, o.compression);
@@ -81,12 +83,14 @@ rf_status rf_writer_open(const char *path, const char *name, const rf_writer_opt
     w->opt = o;
     w->name = strdup(name);
     w->path = strdup(path);
-    w->be = o.format == RF_FORMAT_TTREE ? &rf_ttree_backend : &rf_rntuple_backend;
+    w->be = o.format == RF_FORMAT_TTREE ? &rf_ttree_backend : o.format == RF_FORMAT_RNTUPLE ? &rf_rntuple_backend
+                                                                                        : &rf_csv_backend;
     if (!w->name || !w->path) {
         rf_writer_abort(w);
         return rf_fail(err, RF_ERR_NOMEM, "out of memory");
     }
-    rf_status s = tfw_open(path, "", o.compression, &w->file, err);
+    rf_status s = o.format == RF_FORMAT_CSV ? rf_csv_writer_open(w, err)
+                                            : tfw_open(path, "", o.compression, &w->file, err);
     if (s != RF_OK) {
         rf_writer_abort(w);
         return s;

@@ -57,6 +57,9 @@ extern const wbackend rf_ttree_backend;
 rf_status wr_tree_class(rf_writer *w, const char *cls, rf_error *err);
 rf_status wr_double32(rf_writer *w, const char *column, rf_error *err);
 extern const wbackend rf_rntuple_backend;
+/* CSV (csv_w.c): opens the file at rf_writer_open (the ROOT formats open a tfw there). */
+extern const wbackend rf_csv_backend;
+rf_status rf_csv_writer_open(rf_writer *w, rf_error *err);
 
 /* Items (jagged) or entries (flat/fixed) staged in column c. */
 static inline int64_t wcol_nitems(const wcol *c)

@@ -356,8 +356,7 @@ def test_errors(tmp):
                  ["uproot-HZZ.root", "NoSuchColumn"])
     expect_error("dump with a bad --entries", ["dump", hzz, "events", "--entries", "abc", "--json"],
                  ["abc"])
-    expect_error("unknown subcommand", ["frobnicate", hzz], [], one_line=False)
-    expect_error("no arguments", [], [], one_line=False)
+    expect_error("unknown subcommand", ["frobnicate", hzz], ["frobnicate"])
 
 
 def test_corrupted(tmp):

@@ -1,0 +1,1 @@
+rootfeed --version
