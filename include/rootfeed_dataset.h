@@ -13,8 +13,9 @@
  * Entries are numbered globally: the files' tables one after the other, in the order given
  * (entry e of file i is global entry start_i + e), restricted to the entry range if one is
  * set (global entry 0 is then the range's first entry). Columns are those of the first
- * table; every other table must have each of them with the same dtype, kind, shape and
- * levels (rf_dataset_open names the first file and column that differ). Friends add the
+ * table; every other table must have each column that is read with the same dtype, kind,
+ * shape and levels (as in a TChain, files may differ in columns nobody reads; a read, or
+ * rf_dataset_check_column, names the first file and column that differ). Friends add the
  * columns of other tables entry-aligned with these (ROOT's AddFriend); constants add one
  * value per file (a label, a cross-section weight); defines add computed columns. Cluster
  * boundaries are the union of every file's and friend's boundaries, shifted to global
@@ -67,6 +68,9 @@ size_t rf_dataset_ncolumns(const rf_dataset *ds);
 const rf_column_info *rf_dataset_column(const rf_dataset *ds, size_t i);
 /* Index of the column with this name, or -1. */
 long rf_dataset_find_column(const rf_dataset *ds, const char *name);
+/* RF_OK when every file of the column's chain has it with the first file's dtype, kind,
+ * shape and levels; else RF_ERR_FORMAT naming the first file that differs and how. */
+rf_status rf_dataset_check_column(const rf_dataset *ds, size_t col, rf_error *err);
 /* Global cluster boundaries: *count + 1 entry numbers from 0 to rf_dataset_entries. */
 const int64_t *rf_dataset_clusters(const rf_dataset *ds, size_t *count);
 /* The files, in order; file i holds global entries [starts[i], starts[i+1]) (nfiles + 1

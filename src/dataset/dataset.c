@@ -63,7 +63,9 @@ static int same_shape(const rf_column_info *a, const rf_column_info *b)
     return 1;
 }
 
-/* Maps the columns of the chain's first table into file k's table. */
+/* Maps the columns of the chain's first table into file k's table: the index of the column
+ * of that name there, or -1 when it is missing or differs (checked when the column is used,
+ * as a TChain does: files may differ in columns nobody reads). */
 static rf_status map_columns(ds_chain *c, size_t k, rf_error *err)
 {
     rf_table *t0 = c->files[0].t, *t = c->files[k].t;
@@ -71,18 +73,38 @@ static rf_status map_columns(ds_chain *c, size_t k, rf_error *err)
     c->files[k].colmap = malloc((n + 1) * sizeof(long));
     RF_CHECK(c->files[k].colmap, err, RF_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        const rf_column_info *a = rf_table_column(t0, i);
-        long j = rf_table_find_column(t, a->name);
-        RF_CHECK(j >= 0, err, RF_ERR_FORMAT, "%s: %s has no column '%s' (the first file, %s, has)",
-                 c->files[k].path, c->files[k].object, a->name, c->files[0].path);
-        const rf_column_info *b = rf_table_column(t, (size_t)j);
-        RF_CHECK(same_shape(a, b), err, RF_ERR_FORMAT,
-                 "%s: column '%s' is %s %s%s here but %s %s%s in %s", c->files[k].path, a->name,
-                 rf_kind_name(b->kind), rf_dtype_name(b->dtype), b->unsupported ? " (unsupported)" : "",
-                 rf_kind_name(a->kind), rf_dtype_name(a->dtype), a->unsupported ? " (unsupported)" : "",
-                 c->files[0].path);
-        c->files[k].colmap[i] = j;
+        long j = rf_table_find_column(t, rf_table_column(t0, i)->name);
+        c->files[k].colmap[i] = j >= 0 && same_shape(rf_table_column(t0, i), rf_table_column(t, (size_t)j)) ? j : -1;
     }
+    return RF_OK;
+}
+
+/* Why chain column i cannot be read from file k (called when colmap says -1). */
+static rf_status column_mismatch(const ds_chain *c, size_t k, size_t i, rf_error *err)
+{
+    const ds_file *f = &c->files[k];
+    const rf_column_info *a = rf_table_column(c->files[0].t, i);
+    long j = rf_table_find_column(f->t, a->name);
+    if (j < 0)
+        return rf_fail(err, RF_ERR_FORMAT, "%s: %s has no column '%s' (the first file, %s, has)",
+                       f->path, f->object, a->name, c->files[0].path);
+    const rf_column_info *b = rf_table_column(f->t, (size_t)j);
+    return rf_fail(err, RF_ERR_FORMAT, "%s: column '%s' is %s %s%s here but %s %s%s in %s", f->path,
+                   a->name, rf_kind_name(b->kind), rf_dtype_name(b->dtype),
+                   b->unsupported ? " (unsupported)" : "", rf_kind_name(a->kind),
+                   rf_dtype_name(a->dtype), a->unsupported ? " (unsupported)" : "", c->files[0].path);
+}
+
+rf_status rf_dataset_check_column(const rf_dataset *ds, size_t col, rf_error *err)
+{
+    RF_CHECK(ds && col < ds->ncols, err, RF_ERR_ARG, "column index %zu out of range", col);
+    const ds_column *dc = &ds->cols[col];
+    if (dc->kind != DS_TABLE)
+        return RF_OK;
+    const ds_chain *c = &ds->chains[dc->chain];
+    for (size_t k = 0; k < c->nfiles; k++)
+        if (c->files[k].colmap[dc->src] < 0)
+            return column_mismatch(c, k, dc->src, err);
     return RF_OK;
 }
 

@@ -223,7 +223,7 @@ static rf_status check_range(const rf_dataset_reader *r, size_t col, int64_t fir
     const rf_column_info *ci = &r->ds->infos[col];
     RF_CHECK(!ci->unsupported, err, RF_ERR_UNSUPPORTED, "column '%s' cannot be read: %s",
              ci->name, ci->unsupported);
-    return RF_OK;
+    return rf_dataset_check_column(r->ds, col, err);
 }
 
 /* Calls fn for each file piece of global [first, last) of chain c: the table, its column

@@ -63,6 +63,7 @@ static rf_status resolve_col(rf_loader *l, const rf_loader_column *in, int colle
         c->dscol[d] = rf_dataset_find_column(l->ds[d], in->name);
         RF_CHECK(c->dscol[d] >= 0, err, RF_ERR_NOT_FOUND, "no column '%s' in dataset %zu (%s)",
                  in->name, d, rf_dataset_nfiles(l->ds[d]) ? rf_dataset_file_path(l->ds[d], 0) : "no files");
+        RF_TRY(rf_dataset_check_column(l->ds[d], (size_t)c->dscol[d], err));
         if (!info)
             info = rf_dataset_column(l->ds[d], (size_t)c->dscol[d]);
     }
@@ -235,6 +236,7 @@ static rf_status find_labels(rf_loader *l, rf_error *err)
         l->label_col[d] = rf_dataset_find_column(l->ds[d], o->label_column);
         RF_CHECK(l->label_col[d] >= 0, err, RF_ERR_NOT_FOUND, "no label column '%s' in dataset %zu",
                  o->label_column, d);
+        RF_TRY(rf_dataset_check_column(l->ds[d], (size_t)l->label_col[d], err));
         const rf_column_info *info = rf_dataset_column(l->ds[d], (size_t)l->label_col[d]);
         RF_CHECK(info->kind == RF_KIND_FLAT && info->dtype != RF_FLOAT32 && info->dtype != RF_FLOAT64,
                  err, RF_ERR_ARG, "label column '%s' must hold one integer per entry (it is %s %s)",

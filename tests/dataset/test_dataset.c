@@ -285,8 +285,22 @@ static void test_errors(void)
     rf_error err = {0};
     write_file("noa.root", RF_FORMAT_TTREE, 0, 10, 10, 0);
     const char *mixed[2] = {p("c0.root"), p("noa.root")};
-    CHECK(rf_dataset_open(mixed, NULL, 2, &ds, &err) == RF_ERR_FORMAT && strstr(err.msg, "noa.root") &&
+    /* a column missing from a later file: fine until it is used (TChain), then named */
+    CHECK(rf_dataset_open(mixed, NULL, 2, &ds, &err) == RF_OK, "open a chain differing in 'a': %s", err.msg);
+    long ca = rf_dataset_find_column(ds, "a"), cx = rf_dataset_find_column(ds, "x");
+    CHECK(rf_dataset_check_column(ds, (size_t)cx, &err) == RF_OK, "x is in both files");
+    CHECK(rf_dataset_check_column(ds, (size_t)ca, &err) == RF_ERR_FORMAT && strstr(err.msg, "noa.root") &&
           strstr(err.msg, "'a'"), "schema mismatch names file and column: %s", err.msg);
+    rf_dataset_reader *r0;
+    rf_column_data d0;
+    rf_column_data_init(&d0);
+    CHECK(rf_dataset_reader_new(ds, &r0, &err) == RF_OK, "reader");
+    CHECK(rf_dataset_read(r0, (size_t)cx, 990, 1010, &d0, &err) == RF_OK && d0.nentries == 20, "x across both");
+    CHECK(rf_dataset_read(r0, (size_t)ca, 0, 5, &d0, &err) == RF_ERR_FORMAT && strstr(err.msg, "noa.root"),
+          "reading 'a' even from the first file names the file lacking it: %s", err.msg);
+    rf_column_data_free(&d0);
+    rf_dataset_reader_free(r0);
+    rf_dataset_free(ds);
     const char *missing[1] = {p("nope.root")};
     CHECK(rf_dataset_open(missing, NULL, 1, &ds, &err) == RF_ERR_NO_FILE, "missing file: %s", err.msg);
     const char *objs[1] = {"nosuch"};
