@@ -18,8 +18,10 @@
  * nested vectors give several levels; the innermost items may themselves be fixed blocks).
  * Text is a column too (string: std::string, TString, char*, vector<string>, ...): its
  * values are the bytes (RF_UINT8) and its innermost level the strings, as a jagged column of
- * bytes (see rf_kind). rf_table_read() decodes entries [a, b) of one column into an
- * rf_column_data whose buffers it grows as needed and which the caller reuses across reads.
+ * bytes (see rf_kind). A std::map<K, V> branch NAME gives two columns: NAME.first (the keys)
+ * and NAME.second (the values), each with one level for the map's entries. rf_table_read()
+ * decodes entries [a, b) of one column into an rf_column_data whose buffers it grows as needed
+ * and which the caller reuses across reads.
  */
 #ifndef ROOTFEED_H
 #define ROOTFEED_H

@@ -69,15 +69,17 @@ enum tt_encoding {
 };
 
 /* The stored type of a branch of serialized objects as a tree of nodes (node 0: the object):
- * a container (vector, set, RVec) with its element node a, a string (std::string, TString,
- * char*) or a number of dtype `dtype`. */
-enum { TT_TY_NUM, TT_TY_VEC, TT_TY_STRING };
+ * a container (vector, set, RVec) with its element node a, a std::map (only as node 0,
+ * streamed member-wise) with key node a and value node b, a string (std::string, char*;
+ * dtype 1: a TString, which has no header as a map member) or a number of dtype `dtype`. */
+enum { TT_TY_NUM, TT_TY_VEC, TT_TY_STRING, TT_TY_MAP };
 #define TT_TYPE_NODES 16
 typedef struct tt_objtype {
-    struct { uint8_t kind, dtype, a; } node[TT_TYPE_NODES];
+    struct { uint8_t kind, dtype, a, b; } node[TT_TYPE_NODES];
     int nnodes;
     int header; /* each entry opens with a byte count and a class version (6 bytes) */
     int array;  /* member of a split collection: an entry holds one object per item, back to back */
+    int pick;   /* a map's column: 0 its keys (NAME.first), 1 its values (NAME.second) */
 } tt_objtype;
 
 typedef struct tt_basket_ref {
@@ -140,10 +142,12 @@ typedef struct tt_table {
     rf_column_data cnt;    /* a counter's values, read into counts[] */
 } tt_table;
 
-/* Parses a stored type name ("vector<vector<float> >", "vector<string>", "TString") into t;
- * 0 when rootfeed cannot read it as a column. In ttree_objects.c, like the two below. */
+/* Parses a stored type name ("vector<vector<float> >", "vector<string>", "TString",
+ * "map<string,vector<int> >") into t; 0 when rootfeed cannot read it as a column. In
+ * ttree_objects.c, like the two below. */
 int tt_objtype_parse(tt_objtype *t, const char *name);
-/* The jagged levels of the column that reads t (a string's bytes are one), its dtype and kind. */
+/* The jagged levels of the column that reads t (a string's bytes are one; a map's entries one,
+ * then those of its key or value as t->pick says), its dtype and kind. */
 int tt_objtype_levels(const tt_objtype *t, rf_dtype *dt, rf_kind *kind);
 /* Decodes entries [e0, e1) of a TT_OBJECT basket; n[l] counts the items of level l so far. */
 rf_status tt_read_objects(const tt_column *tc, const tt_basket *bk, int64_t e0, int64_t e1, rf_column_data *out,

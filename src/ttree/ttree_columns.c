@@ -161,8 +161,8 @@ static void set_dtype(rf_column_info *ci, tt_column *tc, int dt)
 
 /* Makes the column read serialized objects of the stored type `type` (tt_objtype): with a
  * 6-byte header per entry or not, one object per entry or (array) per item of a split
- * collection. */
-static void set_object(rf_column_info *ci, tt_column *tc, const char *type, int header, int array)
+ * collection; of a map, its keys (pick 0) or its values (pick 1). */
+static void set_object(rf_column_info *ci, tt_column *tc, const char *type, int header, int array, int pick)
 {
     rf_dtype dt;
     rf_kind kind;
@@ -170,8 +170,9 @@ static void set_object(rf_column_info *ci, tt_column *tc, const char *type, int 
         ci->unsupported = "STL container of objects (not numbers or strings)";
         return;
     }
-    tc->obj.header = header;
+    tc->obj.header = header || tc->obj.node[0].kind == TT_TY_MAP; /* a map always has one */
     tc->obj.array = array;
+    tc->obj.pick = pick;
     int levels = tt_objtype_levels(&tc->obj, &dt, &kind);
     if (levels > RF_MAX_LEVELS) {
         ci->unsupported = "containers nested deeper than RF_MAX_LEVELS";
@@ -189,7 +190,7 @@ static void classify_plain_leaf(rf_column_info *ci, tt_column *tc, tt_leaf *l)
 {
     int dt = leaf_class_dtype(l);
     if (!strcmp(l->class_name, "TLeafC") && !l->count) { /* char*: a length-prefixed string */
-        set_object(ci, tc, "string", 0, 0);
+        set_object(ci, tc, "string", 0, 0, 0);
         ci->type_name = l->class_name;
         return;
     }
@@ -248,8 +249,23 @@ static int classify_object(builder *b, rf_column_info *ci, tt_column *tc, tt_bra
     }
     if (!type)
         return 0;
-    set_object(ci, tc, type, header, br->type == 31 || br->type == 41);
+    set_object(ci, tc, type, header, br->type == 31 || br->type == 41, 0);
     return 1;
+}
+
+/* A std::map branch, whose column reads the keys (NAME.first): adds NAME.second, the values. */
+static rf_status add_map_values(builder *b, tt_branch *br, tt_leaf *l)
+{
+    size_t i = b->t->ncolumns - 1;
+    rf_column_info *ci = &b->t->columns[i];
+    free((char *)ci->name);
+    ci->name = column_name(br->name, "first");
+    RF_CHECK(ci->name, b->err, RF_ERR_NOMEM, "out of memory");
+    tt_column *tc;
+    RF_TRY(add_column(b, br, l, "second", &tc));
+    const tt_column *keys = &b->tt->cols[i];
+    set_object(&b->t->columns[i + 1], tc, b->t->columns[i].type_name, keys->obj.header, keys->obj.array, 1);
+    return RF_OK;
 }
 
 /* TLeafElement of a split class member or a top-level STL/object branch. */
@@ -369,6 +385,8 @@ static rf_status add_branch_columns(builder *b, tt_branch *br)
         tc->stride = tc->count * (int32_t)rf_dtype_size(tc->src);
     if (br->external)
         ci->unsupported = "baskets stored in another file (fFileName)";
+    if (tc->enc == TT_OBJECT && tc->obj.node[0].kind == TT_TY_MAP && !br->external)
+        return add_map_values(b, br, l);
     return RF_OK;
 }
 

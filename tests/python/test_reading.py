@@ -239,3 +239,45 @@ def test_strings_in_awkward_views_the_bytes_and_cuts_select_them(external, awkwa
     assert str(ak_got["string"].type) == "2 * string"
     with pytest.raises(rootfeed.FormatError, match="holds strings"):
         t.arrays(["vector_int32"], cut="string == 1")
+
+
+MAPS = ["map_int32_int16", "map_int32_vector_int16", "map_int32_vector_string", "map_int32_set_int16",
+        "map_int32_set_string", "map_string_int16", "map_string_vector_int16", "map_string_vector_string",
+        "map_string_set_int16", "map_string_set_string", "map_int32_vector_vector_int16",
+        "map_int32_vector_set_int16", "map_string_string", "map_string_tstring"]
+
+
+def test_map_members_match_uproot(external, uproot, awkward):
+    """std::map branches (streamed member-wise) read as NAME.first (keys) and NAME.second
+    (values): the same as uproot's map, unzipped."""
+    path = os.path.join(external, "uproot-stl_containers.root")
+    with rootfeed.open(path) as f, uproot.open(path) as u:
+        t = f["tree"]
+        for name in MAPS:
+            keys, values = awkward.unzip(u["tree"][name].array())
+            for member, want in ((".first", keys), (".second", values)):
+                col = t[name + member]
+                got = col.array(library="ak")
+                assert got.to_list() == want.to_list(), name + member
+                arr = col.array()
+                assert arr.to_list() == want.to_list(), name + member
+                assert col.schema.kind == ("string" if "string" in str(want.type) else "jagged")
+
+
+def test_podio_generic_parameters(external):
+    """FCC-ee metadata: GenericParameters maps inside a split map<int, GenericParameters> (one
+    map per item of the outer collection; this file has none) give .first / .second columns
+    with the item level, the map level and the value's own levels."""
+    with rootfeed.open(os.path.join(external, "test_FCC_Spring2021.root")) as f:
+        for tree, outer in (("col_metadata", "colMD"), ("run_metadata", "runMD")):
+            t = f[tree]
+            s = t.schema
+            want = {"_intMap": ("int32", 3), "_floatMap": ("float32", 3), "_stringMap": ("string", 4)}
+            for m, (dtype, levels) in want.items():
+                keys, values = s[f"{outer}.second.{m}.first"], s[f"{outer}.second.{m}.second"]
+                assert keys.kind == "string" and keys.nlevels == 3, keys
+                assert values.nlevels == levels and not values.unsupported, values
+                assert (values.kind == "string") == (dtype == "string")
+                arr = t[f"{outer}.second.{m}.second"].array()
+                assert len(arr) == 1 and arr.counts.tolist() == [0]  # no items in this file
+                assert t[f"{outer}.first"].array().counts.tolist() == [0]
