@@ -13,7 +13,7 @@
 
 #include "../common/buffer.h"
 #include "../common/error.h"
-#include "table.h"
+#include "../common/table.h"
 
 #define READER_OPEN_MAX 64
 

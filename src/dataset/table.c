@@ -1,47 +1,14 @@
-/* table.c - the public rf_table_* functions: dispatch by the object's class to the format
- * that implements it, argument checks, and rf_column_data buffer management. */
-#include "table.h"
+/* table.c - the public rf_table_* functions: rf_table_open picks the format whose classes
+ * hold the object's key class, the rest dispatch through the table's ops after checking
+ * their arguments. */
+#include "../common/table.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/buffer.h"
 #include "../common/error.h"
 #include "../io/source.h"
 #include "../tfile/tfile.h"
-
-void rf_column_data_init(rf_column_data *d)
-{
-    memset(d, 0, sizeof *d);
-}
-
-void rf_column_data_free(rf_column_data *d)
-{
-    if (!d)
-        return;
-    free(d->values);
-    for (int i = 0; i < RF_MAX_LEVELS; i++)
-        free(d->offsets[i]);
-    memset(d, 0, sizeof *d);
-}
-
-rf_status rf_coldata_reserve_values(rf_column_data *out, int64_t nvalues, rf_error *err)
-{
-    RF_CHECK(nvalues >= 0, err, RF_ERR_FORMAT, "negative value count");
-    return rf_grow(&out->values, &out->values_cap, (uint64_t)nvalues * rf_dtype_size(out->dtype), RF_MAX_ALLOC,
-                   "column buffer", err);
-}
-
-rf_status rf_coldata_reserve_offsets(rf_column_data *out, int level, int64_t n, rf_error *err)
-{
-    RF_CHECK(n >= 0, err, RF_ERR_FORMAT, "negative item count");
-    size_t bytes = out->offsets_cap[level] * sizeof(int64_t);
-    void *p = out->offsets[level];
-    RF_TRY(rf_grow(&p, &bytes, (uint64_t)(n + 1) * sizeof(int64_t), RF_MAX_ALLOC, "offsets buffer", err));
-    out->offsets[level] = p;
-    out->offsets_cap[level] = bytes / sizeof(int64_t);
-    return RF_OK;
-}
 
 rf_status rf_table_open(rf_file *f, const char *path, rf_table **out, rf_error *err)
 {
@@ -49,15 +16,15 @@ rf_status rf_table_open(rf_file *f, const char *path, rf_table **out, rf_error *
     RF_CHECK(f && path, err, RF_ERR_ARG, "rf_table_open: NULL file or path");
     rf_key key;
     RF_TRY(rf_tfile_find_key(f, path, &key, err));
-    const char *cls = key.class_name;
-    rf_status s;
-    if (!strcmp(cls, "TTree") || !strcmp(cls, "TNtuple") || !strcmp(cls, "TNtupleD"))
-        s = rf_ttree_open(f, path, out, err);
-    else if (!strcmp(cls, "ROOT::RNTuple"))
-        s = rf_rntuple_open(f, path, out, err);
-    else
-        s = rf_fail(err, RF_ERR_NOT_FOUND, "%s: object '%s' is a %s, not a TTree or RNTuple",
-                    rf_file_name(f), path, cls);
+    static const rf_table_format *const formats[] = {&rf_ttree_format, &rf_rntuple_format};
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+        for (const char *const *c = formats[i]->classes; *c; c++)
+            if (!strcmp(*c, key.class_name)) {
+                rf_key_clear(&key);
+                return formats[i]->open(f, path, out, err);
+            }
+    rf_status s = rf_fail(err, RF_ERR_NOT_FOUND, "%s: object '%s' is a %s, not a TTree or RNTuple",
+                          rf_file_name(f), path, key.class_name);
     rf_key_clear(&key);
     return s;
 }

@@ -9,7 +9,7 @@
 
 #include "../common/buffer.h"
 #include "../common/error.h"
-#include "../dataset/table.h"
+#include "../common/table.h"
 #include "expr.h"
 
 int rf_ex_reserve(void **p, size_t *cap, size_t bytes)

@@ -12,7 +12,7 @@
 
 #include "rootfeed.h"
 #include "../common/stream.h"
-#include "../dataset/table.h"
+#include "../common/table.h"
 #include "../tfile/tfile.h"
 
 /* Checksums are always verified, except in libFuzzer builds that define the conventional

@@ -110,7 +110,7 @@ static rf_status open_into(rf_file *f, const char *path, rf_table *t, rf_error *
     return fill_table(t, im, err);
 }
 
-rf_status rf_rntuple_open(rf_file *f, const char *path, rf_table **out, rf_error *err)
+static rf_status rnt_open(rf_file *f, const char *path, rf_table **out, rf_error *err)
 {
     *out = NULL;
     rf_table *t = calloc(1, sizeof *t);
@@ -132,3 +132,5 @@ rf_status rf_rntuple_open(rf_file *f, const char *path, rf_table **out, rf_error
     *out = t;
     return RF_OK;
 }
+
+const rf_table_format rf_rntuple_format = {{"ROOT::RNTuple", NULL}, rnt_open};

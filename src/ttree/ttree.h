@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "../dataset/table.h"
+#include "../common/table.h"
 #include "../tfile/tfile.h"
 
 typedef struct tt_branch tt_branch;

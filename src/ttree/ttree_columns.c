@@ -468,7 +468,7 @@ static void count_embedded(rf_table *t, tt_table *tt, const rf_key *key)
     }
 }
 
-rf_status rf_ttree_open(rf_file *f, const char *path, rf_table **out, rf_error *err)
+static rf_status tt_open(rf_file *f, const char *path, rf_table **out, rf_error *err)
 {
     *out = NULL;
     rf_key key;
@@ -537,3 +537,5 @@ void tt_close(rf_table *t)
     free(tt);
     free(t);
 }
+
+const rf_table_format rf_ttree_format = {{"TTree", "TNtuple", "TNtupleD", NULL}, tt_open};

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "rootfeed.h"
-#include "dataset/table.h"
+#include "common/table.h"
 #include "io/source.h"
 #include "rntuple/rnt.h"
 #include "tfile/tfile.h"

@@ -1,7 +1,9 @@
-/* table.h - the format-neutral table interface. A format (TTree, RNTuple) implements
- * rf_table_ops and fills the common part of rf_table at open: name, entry count, columns,
- * cluster boundaries. Nothing above src/ttree and src/rntuple knows which format it reads:
- * the public rf_table_* functions dispatch through ops. */
+/* table.h - the format-neutral table interface, below the formats that implement it and the
+ * dataset layer that uses it. A format (TTree, RNTuple) is an rf_table_format: the key
+ * classes it opens and its opener, which fills the common part of rf_table (name, entry
+ * count, columns, cluster boundaries) and points it at the format's rf_table_ops. Nothing
+ * above src/ttree and src/rntuple knows which format it reads: rf_table_open picks the format
+ * by the key's class and the public rf_table_* functions dispatch through ops. */
 #ifndef RF_TABLE_H
 #define RF_TABLE_H
 
@@ -28,11 +30,16 @@ struct rf_table {
     void *impl;
 };
 
-/* Openers, called by rf_table_open with the object's key already found by class. */
-rf_status rf_ttree_open(rf_file *f, const char *path, rf_table **out, rf_error *err);
-rf_status rf_rntuple_open(rf_file *f, const char *path, rf_table **out, rf_error *err);
+/* A format: the key classes it opens (NULL-terminated) and its opener. */
+typedef struct rf_table_format {
+    const char *classes[4];
+    rf_status (*open)(rf_file *f, const char *path, rf_table **out, rf_error *err);
+} rf_table_format;
 
-/* Helpers for formats filling rf_column_data. */
+extern const rf_table_format rf_ttree_format;   /* src/ttree */
+extern const rf_table_format rf_rntuple_format; /* src/rntuple */
+
+/* Helpers for formats filling rf_column_data (coldata.c). */
 /* Ensures out has room for nvalues values of out->dtype; does not change nvalues. */
 rf_status rf_coldata_reserve_values(rf_column_data *out, int64_t nvalues, rf_error *err);
 /* Ensures offsets[level] has room for n + 1 elements. */
