@@ -18,6 +18,8 @@ import difflib
 import glob
 import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -29,6 +31,16 @@ __all__ = ["open", "iterate", "concatenate", "File", "Table", "Column", "ColumnS
 _open = open  # the builtin, before this module's open() hides it
 
 _LIBRARIES = ("np", "ak")
+
+# Reads estimated below this many uncompressed bytes stay on the calling thread.
+_PARALLEL_MIN_BYTES = 4 << 20
+
+
+def _default_threads():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 # ------------------------------------------------------------------ ragged arrays
@@ -365,18 +377,49 @@ class Table:
                              f"outside [0, {n}]")
         return a, b
 
+    def _read_many(self, indices, a, b):
+        """{index: (values, offsets)} Buffers of entries [a, b) of columns. Big reads go
+        to up to num_threads threads, each on its own handle of the table (a handle serves
+        one thread), pulling the largest columns first; the GIL is released in C."""
+        order = sorted(set(indices), key=lambda i: -self._columns[i].uncompressed_bytes)
+        for i in order:
+            schema = self._columns[i]
+            if schema.unsupported:
+                raise _core.FormatError(f"{self._file.file_path}: {self.name}: column "
+                                        f"{schema.name!r} is unsupported: {schema.unsupported}")
+        nbytes = sum(self._columns[i].uncompressed_bytes for i in order)
+        nbytes = nbytes * (b - a) / max(1, self.num_entries)
+        nthreads = min(self._file.num_threads, len(order))
+        if nthreads <= 1 or nbytes < _PARALLEL_MIN_BYTES:
+            return {i: self._t.read(i, a, b)[:2] for i in order}
+        handles = [self._t] + self._file._spare_tables(self.name, nthreads - 1)
+        queue, lock, out = iter(order), threading.Lock(), {}
+
+        def work(t):
+            while True:
+                with lock:
+                    i = next(queue, None)
+                if i is None:
+                    return
+                out[i] = t.read(i, a, b)[:2]
+
+        with ThreadPoolExecutor(len(handles)) as pool:
+            for f in [pool.submit(work, t) for t in handles]:
+                f.result()
+        return out
+
     def _read_raw(self, index, a, b):
         """(values, offsets) Buffers of entries [a, b) of a column."""
-        schema = self._columns[index]
-        if schema.unsupported:
-            raise _core.FormatError(f"{self._file.file_path}: {self.name}: column "
-                                    f"{schema.name!r} is unsupported: {schema.unsupported}")
-        values, offsets, _n = self._t.read(index, a, b)
-        return values, offsets
+        return self._read_many([index], a, b)[index]
 
     def _read(self, index, a, b):
         values, offsets = self._read_raw(index, a, b)
         return _to_numpy(self._columns[index], values, offsets, b - a)
+
+    def _read_numpy(self, indices, a, b):
+        """{index: array} of entries [a, b) of columns, read as _read_many reads them."""
+        raw = self._read_many(indices, a, b)
+        return {i: _to_numpy(self._columns[i], v, o, b - a) for i, (v, o) in raw.items()}
 
     def arrays(self, expressions=None, cut=None, *, filter_name=None, aliases=None,
                entry_start=None, entry_stop=None, library="np"):
@@ -394,9 +437,9 @@ class Table:
         names = self._expressions(expressions, filter_name, aliases)
         if library == "ak" and cut is None and not aliases and all(n in self._index for n in names):
             import awkward as ak  # columns as they are: awkward over the decoded buffers
+            raw = self._read_many([self._index[n] for n in names], a, b)
             return ak.Array({n: _raw_to_awkward(self._columns[self._index[n]],
-                                                *self._read_raw(self._index[n], a, b))
-                             for n in names})
+                                                *raw[self._index[n]]) for n in names})
         out = self._arrays_np(names, cut, aliases or {}, a, b)
         if library == "np":
             return out
@@ -414,7 +457,8 @@ class Table:
     def _arrays_np(self, names, cut, aliases, a, b):
         computed = [n for n in names if n not in self._index or n in aliases]
         if cut is None and not computed:
-            return {n: self._read(self._find(n), a, b) for n in names}
+            arrays = self._read_numpy([self._find(n) for n in names], a, b)
+            return {n: arrays[self._index[n]] for n in names}
         plan = _core.Plan(_expr_schema(self._columns))
         for name, text in aliases.items():
             plan.define(name, text)
@@ -436,13 +480,14 @@ class Table:
             _check_cut(cut)
             plan.filter(cut)
         inputs = plan.inputs()
+        raw = self._read_many([self._find(name) for name in inputs], a, b)
         cache = {}
         feed = []
         for name in inputs:
-            i = self._find(name)
-            values, offsets, n = self._t.read(i, a, b)
-            cache[name] = _to_numpy(self._columns[i], values, offsets, n)
-            feed.append((_expr_dtype(self._columns[i]), values, offsets, n))
+            i = self._index[name]
+            values, offsets = raw[i]
+            cache[name] = _to_numpy(self._columns[i], values, offsets, b - a)
+            feed.append((_expr_dtype(self._columns[i]), values, offsets, b - a))
         mask_buf, nsel, defined = plan.eval(feed, a, b - a)
         mask = np.frombuffer(mask_buf, dtype=np.bool_)
         results = {}
@@ -451,14 +496,14 @@ class Table:
             if nlev:
                 arr = Ragged(np.frombuffer(offsets[0], dtype=np.int64), arr)
             results[dname] = arr
+        rest = [self._index[n] for n in names if n not in results
+                and internal.get(n) not in results and n not in cache]
+        cache.update({self._columns[i].name: arr
+                      for i, arr in self._read_numpy(rest, a, b).items()})
         out = {}
         for n in names:
-            if n in results or internal.get(n) in results:
-                arr = results[internal.get(n, n)]
-            elif n in cache:
-                arr = cache[n]
-            else:
-                arr = self._read(self._find(n), a, b)
+            arr = results[internal.get(n, n)] if n in results or internal.get(n) in results \
+                else cache[n]
             out[n] = arr if cut is None else _select(arr, mask)
         return out
 
@@ -524,10 +569,22 @@ def _step_entries(step_size, table, names):
 class File:
     """An open ROOT file (uproot's ReadOnlyDirectory); use as a context manager."""
 
-    def __init__(self, path):
+    def __init__(self, path, num_threads=None):
         self.file_path = os.fspath(path)
         self._f = _core.File(self.file_path)
         self._objects = None
+        self._spares = {}  # table path -> [extra handles for reader threads]
+        self.num_threads = _default_threads() if num_threads is None else int(num_threads)
+        if self.num_threads < 1:
+            raise ValueError(f"num_threads={num_threads!r}: must be >= 1")
+
+    def _spare_tables(self, path, n):
+        """n more handles of table path, each on its own open of the file, kept until
+        close() for the reader threads of Table._read_many."""
+        spares = self._spares.setdefault(path, [])
+        while len(spares) < n:
+            spares.append(_core.Table(_core.File(self.file_path), path))
+        return spares[:n]
 
     def _list(self):
         if self._objects is None:
@@ -573,6 +630,10 @@ class File:
     def close(self):
         """No new reads; arrays already read stay valid."""
         self._f.close()
+        for spares in self._spares.values():
+            for t in spares:
+                t.close()
+        self._spares.clear()
 
     @property
     def closed(self):
@@ -603,15 +664,18 @@ def _split_spec(spec):
     return spec, None
 
 
-def open(path, *, object_cache=None, **options):
+def open(path, *, object_cache=None, num_threads=None, **options):
     """Opens a ROOT file and returns a :class:`File` (a context manager), or, for
     ``"file.root:tree"``, that :class:`Table` directly, as ``uproot.open`` does.
+
+    num_threads: threads that decode the columns of one read (``arrays``) at once; default
+    the CPUs this process may run on. Reads under a few MB stay on the calling thread.
 
     Raises FileNotFoundError (no such file), rootfeed.FormatError (not a ROOT file or
     corrupt), KeyError (no such object; the message lists the closest names)."""
     del object_cache, options  # accepted for uproot compatibility; rootfeed keeps no cache
     file_path, obj = _split_spec(path)
-    f = File(file_path)
+    f = File(file_path, num_threads)
     return f[obj] if obj else f
 
 
@@ -639,8 +703,8 @@ def _expand(files):
     return out
 
 
-def _open_table(path, obj):
-    f = File(path)
+def _open_table(path, obj, num_threads):
+    f = File(path, num_threads)
     if obj is None:
         tables = f.tables()
         if len(tables) != 1:
@@ -651,11 +715,11 @@ def _open_table(path, obj):
 
 
 def iterate(files, expressions=None, cut=None, *, filter_name=None, aliases=None,
-            step_size="100 MB", library="np"):
+            step_size="100 MB", library="np", num_threads=None):
     """Yields arrays over the tables of many files in turn (``"f.root:tree"``, glob patterns,
     lists), as ``uproot.iterate``; each step stays inside one file."""
     for path, obj in _expand(files):
-        t = _open_table(path, obj)
+        t = _open_table(path, obj, num_threads)
         try:
             yield from t.iterate(expressions, cut, filter_name=filter_name, aliases=aliases,
                                  step_size=step_size, library=library)
@@ -664,12 +728,12 @@ def iterate(files, expressions=None, cut=None, *, filter_name=None, aliases=None
 
 
 def concatenate(files, expressions=None, cut=None, *, filter_name=None, aliases=None,
-                library="np"):
+                library="np", num_threads=None):
     """Reads the same columns of many files' tables and joins them (``uproot.concatenate``).
     The schemas must agree: a mismatch names the first differing file and column."""
     parts, first = [], None
     for path, obj in _expand(files):
-        t = _open_table(path, obj)
+        t = _open_table(path, obj, num_threads)
         try:
             schema = {c.name: (c.dtype, c.kind, c.shape, c.nlevels) for c in t._columns}
             if first is None:

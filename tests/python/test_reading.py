@@ -281,3 +281,40 @@ def test_podio_generic_parameters(external):
                 arr = t[f"{outer}.second.{m}.second"].array()
                 assert len(arr) == 1 and arr.counts.tolist() == [0]  # no items in this file
                 assert t[f"{outer}.first"].array().counts.tolist() == [0]
+
+
+@pytest.mark.parametrize("fmt", ["ttree", "rntuple"])
+def test_reads_on_several_threads_equal_one_thread(tmp_path, fmt, awkward):
+    """Reads over 4 MB decode their columns on num_threads threads, each on its own handle of
+    the file: the same arrays as one thread, with cuts, aliases and awkward too."""
+    rng = np.random.default_rng(7)
+    n = 300_000
+    counts = rng.integers(0, 4, n)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    cols = {f"x{i}": rng.normal(size=n).astype(np.float32) for i in range(6)}
+    cols["id"] = np.arange(n, dtype=np.int64)
+    cols["v"] = (offsets, rng.normal(size=offsets[-1]))
+    path = str(tmp_path / f"wide.{fmt}.root")
+    rootfeed.write(path, "t", cols, format=fmt, cluster_entries=70_000)
+
+    def read(threads, **kw):
+        with rootfeed.open(path, num_threads=threads) as f:
+            assert f.num_threads == threads
+            return f["t"].arrays(**kw)
+
+    for kw in ({}, {"cut": "x0 > 0 && id % 3 != 0"},
+               {"expressions": ["id", "x1", "w"], "aliases": {"w": "v * 2"}, "cut": "x2 < 1"},
+               {"entry_start": 1000, "entry_stop": 290_000}):
+        one, many = read(1, **kw), read(3, **kw)
+        assert one.keys() == many.keys()
+        for k in one:
+            a, b = one[k], many[k]
+            if isinstance(a, rootfeed.Ragged):
+                np.testing.assert_array_equal(a.offsets, b.offsets)
+                a, b = a.values, b.values
+            np.testing.assert_array_equal(a, b)
+    one, many = read(1, library="ak"), read(2, library="ak")
+    assert awkward.to_list(one[:50]) == awkward.to_list(many[:50])
+    assert awkward.all(awkward.flatten(one["v"]) == awkward.flatten(many["v"]))
+    with pytest.raises(ValueError, match="num_threads"):
+        rootfeed.open(path, num_threads=0)
