@@ -44,7 +44,8 @@ typedef enum rf_status {
     RF_ERR_UNSUPPORTED, /* valid data this version cannot decode */
     RF_ERR_ARG,         /* a bad parameter from the caller */
     RF_ERR_NOMEM,       /* an allocation failed or a size exceeds sane limits */
-    RF_ERR_NO_FILE      /* the file does not exist (a path or URL that names nothing) */
+    RF_ERR_NO_FILE,     /* the file does not exist (a path or URL that names nothing) */
+    RF_ERR_INTERRUPTED  /* the caller's interrupt callback stopped a wait (Ctrl-C) */
 } rf_status;
 
 #define RF_ERROR_MSG_SIZE 512

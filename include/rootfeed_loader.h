@@ -137,6 +137,11 @@ typedef struct rf_loader_options {
     int replacement;                 /* draw with replacement (ROOT's `replacement`): 0 */
     int per_batch;                   /* native: every batch holds round(B x weight) rows of
                                         each class: 0 */
+    /* Called about every 50 ms, without any loader lock held, by the thread waiting in
+     * rf_loader_open (the first pass) or rf_loader_next; a nonzero return ends the wait: the
+     * call returns RF_ERR_INTERRUPTED (Python's Ctrl-C). NULL: wait as long as it takes. */
+    int (*interrupt)(void *ctx);
+    void *interrupt_ctx;
 } rf_loader_options;
 
 /* Fills opt with the defaults above (and opt->size). */
@@ -192,6 +197,13 @@ typedef struct rf_tensor_view {
 int64_t rf_batch_rows(const rf_batch *b);
 size_t rf_batch_ntensors(const rf_batch *b);
 rf_status rf_batch_tensor(const rf_batch *b, size_t i, rf_tensor_view *v, rf_error *err);
+/* The whole block a batch views - a chunk's matrices, shared by the batches cut from it as
+ * consecutive rows, or a batch's own - as tensor i's view of all its rows, and *row0, the
+ * batch's first row in it (rf_batch_tensor's view is rows [row0, row0 + rows) of it). The
+ * view is valid while b is referenced. A caller can view a chunk once and slice its batches
+ * out of it (Python does). */
+rf_status rf_batch_block(const rf_batch *b, size_t i, rf_tensor_view *v, int64_t *row0,
+                         rf_error *err);
 /* The batch's position: part, epoch and index within the epoch. */
 int64_t rf_batch_index(const rf_batch *b);
 rf_batch *rf_batch_retain(rf_batch *b);

@@ -9,7 +9,7 @@ const char *rf_status_name(rf_status s)
 {
     static const char *const names[] = {"ok", "I/O error", "format error", "checksum error",
                                         "not found", "unsupported", "bad argument", "out of memory",
-                                        "no such file"};
+                                        "no such file", "interrupted"};
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "unknown error";
 }
 

@@ -160,17 +160,15 @@ int64_t rf_batch_rows(const rf_batch *b) { return b ? b->rows : 0; }
 size_t rf_batch_ntensors(const rf_batch *b) { return b ? b->block->sh->nt : 0; }
 int64_t rf_batch_index(const rf_batch *b) { return b ? b->index : -1; }
 
-rf_status rf_batch_tensor(const rf_batch *b, size_t i, rf_tensor_view *v, rf_error *err)
+/* A view of rows [row0, row0 + rows) of tensor i of a block. */
+static void block_view(const lb_block *k, size_t i, int64_t row0, int64_t rows, rf_tensor_view *v)
 {
-    RF_CHECK(b && v, err, RF_ERR_ARG, "rf_batch_tensor: NULL argument");
-    RF_CHECK(i < b->block->sh->nt, err, RF_ERR_ARG, "tensor %zu of a batch with %zu", i,
-             b->block->sh->nt);
-    const lb_tensor *x = &b->block->sh->t[i];
+    const lb_tensor *x = &k->sh->t[i];
     memset(v, 0, sizeof *v);
     v->name = x->name;
     v->dtype = x->dtype;
-    v->data = lb_row(b->block, i, b->row0);
-    v->shape[0] = b->rows;
+    v->data = lb_row(k, i, row0);
+    v->shape[0] = rows;
     if (x->n_max > 0 && !x->is_mask) {
         v->ndim = 3;
         v->shape[1] = x->n_max;
@@ -184,6 +182,25 @@ rf_status rf_batch_tensor(const rf_batch *b, size_t i, rf_tensor_view *v, rf_err
         v->strides[d] = stride;
         stride *= v->shape[d];
     }
+}
+
+rf_status rf_batch_tensor(const rf_batch *b, size_t i, rf_tensor_view *v, rf_error *err)
+{
+    RF_CHECK(b && v, err, RF_ERR_ARG, "rf_batch_tensor: NULL argument");
+    RF_CHECK(i < b->block->sh->nt, err, RF_ERR_ARG, "tensor %zu of a batch with %zu", i,
+             b->block->sh->nt);
+    block_view(b->block, i, b->row0, b->rows, v);
+    return RF_OK;
+}
+
+rf_status rf_batch_block(const rf_batch *b, size_t i, rf_tensor_view *v, int64_t *row0,
+                         rf_error *err)
+{
+    RF_CHECK(b && v && row0, err, RF_ERR_ARG, "rf_batch_block: NULL argument");
+    RF_CHECK(i < b->block->sh->nt, err, RF_ERR_ARG, "tensor %zu of a batch with %zu", i,
+             b->block->sh->nt);
+    block_view(b->block, i, 0, b->block->rows, v);
+    *row0 = b->row0;
     return RF_OK;
 }
 

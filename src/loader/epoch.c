@@ -163,9 +163,12 @@ static rf_status enter_chunk(rf_loader *l, size_t k, rf_error *err)
 static rf_status wait_chunk(rf_loader *l, size_t k, rf_error *err)
 {
     double t0 = lb_now();
-    while (l->chunks[k].state != LB_READY && !l->failed)
-        pthread_cond_wait(&l->done, &l->mu);
+    rf_status s = RF_OK;
+    while (s == RF_OK && l->chunks[k].state != LB_READY && !l->failed)
+        s = lb_wait(l, err);
     l->st.wait_seconds += lb_now() - t0;
+    if (s != RF_OK)
+        return s;
     if (l->failed) {
         if (err)
             *err = l->err;
@@ -191,13 +194,15 @@ static rf_status enter_upto(rf_loader *l, size_t kmax, rf_error *err)
     return RF_OK;
 }
 
-/* Drops the loader's chunks that no batch from j on needs. */
+/* Drops the loader's chunks that no batch from j on needs (in ROOT 6.38's order a later
+ * batch may take leftover rows of an earlier chunk: lp_epoch_first_chunk knows). */
 static void release_before(rf_loader *l, int64_t j)
 {
     size_t need = l->entered;
-    lp_bpiece p;
-    if (j < lp_epoch_nbatches(l->e) && lp_epoch_batch(l->e, j, &p, 1) == 1)
-        need = (size_t)p.chunk < need ? (size_t)p.chunk : need;
+    if (j < lp_epoch_nbatches(l->e)) {
+        size_t first = lp_epoch_first_chunk(l->e, j);
+        need = first < need ? first : need;
+    }
     for (; l->first_alive < need; l->first_alive++)
         chunk_free(l, &l->chunks[l->first_alive]);
 }

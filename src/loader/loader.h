@@ -212,6 +212,8 @@ void lb_pool_stop(rf_loader *l);
 /* Queues tasks (under the lock) and wakes workers. */
 rf_status lb_push(rf_loader *l, int kind, int64_t a, int64_t b, rf_error *err);
 void lb_epoch_end(rf_loader *l);
+/* Waits on l->done under l->mu; RF_ERR_INTERRUPTED when the interrupt callback says so. */
+rf_status lb_wait(rf_loader *l, rf_error *err);
 /* The first pass over every cluster: filters and labels. */
 rf_status lb_prepass(rf_loader *l, rf_error *err);
 double lb_now(void);

@@ -14,6 +14,7 @@
  * Every task carries the generation of the epoch it belongs to; stopping an epoch bumps the
  * generation, empties the queue and waits for the running tasks. A failing task records its
  * error on the chunk and the loader; the other tasks of the epoch are skipped. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,29 @@ double lb_now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Waits for a worker's signal (under the lock). With an interrupt callback the wait wakes
+ * every 50 ms and asks it, the lock released, whether to go on. */
+rf_status lb_wait(rf_loader *l, rf_error *err)
+{
+    if (!l->opt.interrupt) {
+        pthread_cond_wait(&l->done, &l->mu);
+        return RF_OK;
+    }
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += 50 * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    if (pthread_cond_timedwait(&l->done, &l->mu, &t) != ETIMEDOUT)
+        return RF_OK;
+    pthread_mutex_unlock(&l->mu);
+    int stop = l->opt.interrupt(l->opt.interrupt_ctx);
+    pthread_mutex_lock(&l->mu);
+    return stop ? rf_fail(err, RF_ERR_INTERRUPTED, "interrupted while waiting for data") : RF_OK;
 }
 
 /* ------------------------------------------------------------------ queue */
@@ -125,7 +149,7 @@ rf_status lb_prepass(rf_loader *l, rf_error *err)
     for (size_t c = 0; c < l->nclusters && s == RF_OK; c++)
         s = lb_push(l, LB_T_PREPASS, (int64_t)c, 0, err);
     while (s == RF_OK && l->prepass_left > 0 && !l->failed)
-        pthread_cond_wait(&l->done, &l->mu);
+        s = lb_wait(l, err);
     if (s == RF_OK && l->failed) {
         s = l->err.code ? l->err.code : RF_ERR_IO;
         if (err)

@@ -3,7 +3,8 @@
  * cut and padded, collection with mask, virtual columns), filters, several datasets, the
  * same batches on 1, 2 and 3 worker threads, batches as adjacent slices of one chunk (no
  * copy), batches that outlive the loader, inference order, resume, stopping mid-epoch,
- * per-batch class quotas from a label column, ROOT's §3 numbers through real files, and a
+ * per-batch class quotas from a label column, ROOT's §3 numbers through real files (and 6.38's
+ * leftover order without a split), waits ended by the interrupt callback, and a
  * corrupt basket whose error reaches rf_loader_next naming the file while nothing hangs.
  *
  * Every file holds entries e (its global index): x = e (int32), f = e / 4 (float32),
@@ -265,6 +266,12 @@ static void test_threads_and_memory(void)
     rf_batch_tensor(a, 0, &va, &err);
     rf_batch_tensor(b, 0, &vb, &err);
     CHECK((char *)vb.data == (char *)va.data + 64 * 2 * 4, "consecutive batches are adjacent slices");
+    rf_tensor_view ka, kb;
+    int64_t ra = -1, rb = -1;
+    CHECK(rf_batch_block(a, 0, &ka, &ra, &err) == RF_OK && rf_batch_block(b, 0, &kb, &rb, &err) == RF_OK &&
+          ka.data == kb.data && ka.shape[0] == kb.shape[0] && ka.shape[0] >= 128 && ka.shape[1] == 2 &&
+          ra == 0 && rb == 64 && (char *)vb.data == (char *)kb.data + rb * 2 * 4,
+          "rf_batch_block: both batches in one block, at rows 0 and 64");
     rf_loader_stats st;
     rf_loader_get_stats(l, &st);
     CHECK(st.bytes_copied == 0, "no row copied: %lld bytes", (long long)st.bytes_copied);
@@ -482,6 +489,95 @@ static void test_root_cases(void)
         }
 }
 
+/* ROOT 6.38's leftover carry without a split: 10 entries, chunks of 5, batch 3 gives
+ * [0 1 2] [5 6 7] [3 4 8] [9]; the last batch takes a leftover row of chunk 1 after the
+ * batch assembled from chunks 0 and 1 (a regression: chunk 1 was dropped too early). */
+static void test_root638_leftover(void)
+{
+    const char *names[1] = {"ten.root"};
+    rf_loader_column xc[1] = {{"x", 0}};
+    rf_loader_tensor t[1] = {{"X", RF_FLOAT32, xc, 1, 0}};
+    rf_dataset *ds = open_ds(names, 1, NULL);
+    rf_loader_options o;
+    rf_loader_options_init(&o);
+    o.mode = RF_LOADER_ROOT_638;
+    o.tensors = t;
+    o.ntensors = 1;
+    o.batch_size = 3;
+    o.chunk_size = 5;
+    o.block_size = 1;
+    o.shuffle = 0;
+    o.drop_remainder = 0;
+    rf_loader *l = open_loader(&ds, 1, &o);
+    static const float want[10] = {0, 1, 2, 5, 6, 7, 3, 4, 8, 9};
+    int n = 0, ok = l != NULL;
+    rf_error err;
+    for (int rep = 0; l && rep < 2; rep++) { /* the second time resumed at the last batch */
+        ok &= rf_loader_start(l, RF_PART_TRAIN, 0, rep ? 3 : 0, &err) == RF_OK;
+        for (rf_batch *b; rf_loader_next(l, &b, &err) == RF_OK && b;) {
+            rf_tensor_view x;
+            rf_batch_tensor(b, 0, &x, &err);
+            for (int64_t r = 0; r < rf_batch_rows(b); r++, n++)
+                ok &= n < 11 && ((const float *)x.data)[r] == want[n < 10 ? n : 9];
+            rf_batch_release(b);
+        }
+    }
+    CHECK(ok && n == 11, "ROOT 6.38 leftover order without a split (%d rows)", n);
+    rf_loader_free(l);
+    rf_dataset_free(ds);
+}
+
+/* The interrupt callback (Python's Ctrl-C): a wait for data that it ends returns
+ * RF_ERR_INTERRUPTED with the epoch intact; the same batches come when the caller restarts at
+ * the batch it did not get. The callback only runs when a wait lasts 50 ms, so one worker
+ * decodes a chunk of 60,000 entries; whether a wait was cut is reported, the batches are
+ * checked either way. */
+static int interrupt_calls;
+static int interrupt_now(void *ctx)
+{
+    interrupt_calls++;
+    return *(int *)ctx;
+}
+
+static void test_interrupt(void)
+{
+    write_file("big.root", RF_FORMAT_TTREE, 0, 120000, 0);
+    const char *names[1] = {"big.root"};
+    rf_dataset *ds = open_ds(names, 1, NULL);
+    rf_loader_options o = base_options();
+    int armed = 1;
+    o.chunk_size = 60000;
+    o.batch_size = 4096;
+    o.num_threads = 1;
+    o.interrupt = interrupt_now;
+    o.interrupt_ctx = &armed;
+    rf_loader *l = open_loader(&ds, 1, &o);
+    int64_t rows = 0, interrupted = 0, ok = l != NULL;
+    rf_error err;
+    for (int64_t j = 0; l && rf_loader_start(l, RF_PART_TRAIN, 0, j, &err) == RF_OK;) {
+        rf_batch *b = NULL;
+        rf_status s = rf_loader_next(l, &b, &err);
+        if (s == RF_ERR_INTERRUPTED) {
+            ok &= !b && strstr(err.msg, "interrupted") != NULL;
+            interrupted++;
+            armed = 0;
+            continue; /* restart at batch j, as Python does after Ctrl-C */
+        }
+        ok &= s == RF_OK;
+        if (!b)
+            break;
+        ok &= rf_batch_index(b) == j;
+        rows += rf_batch_rows(b);
+        rf_batch_release(b);
+        j++;
+        armed = 1;
+    }
+    CHECK(ok && rows == 120000, "interrupted waits keep every batch (%lld rows)", (long long)rows);
+    printf("  interrupt: %d callback calls, %lld waits cut\n", interrupt_calls, (long long)interrupted);
+    rf_loader_free(l);
+    rf_dataset_free(ds);
+}
+
 /* Batches released from another thread while the consumer goes on (4 workers, 3 chunks ahead,
  * stops in the middle of epochs): no race, nothing lost (run under ThreadSanitizer). */
 typedef struct release_job {
@@ -579,6 +675,8 @@ int main(void)
     test_resume();
     test_collection_quotas();
     test_root_cases();
+    test_root638_leftover();
+    test_interrupt();
     test_concurrency();
     test_corrupt();
     char cmd[600];
