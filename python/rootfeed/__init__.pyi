@@ -1,4 +1,4 @@
-# Type stubs of the rootfeed package (the public reading API).
+# Type stubs of the rootfeed package (reading, writing, RDataFrame, the ML loaders).
 import os
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -117,6 +117,8 @@ class RDataFrame:
     def AsNumpy(self, columns: Optional[Sequence[str]] = ..., exclude: Optional[Sequence[str]] = ...) -> Dict[str, Union[np.ndarray, Ragged]]: ...
     def GetColumnNames(self) -> List[str]: ...
     def GetColumnType(self, name: str) -> str: ...
+    def AddFriend(self, treename: str, filenames: Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]],
+                  alias: Optional[str] = ...) -> "RDataFrame": ...
 
 ColumnData = Union[np.ndarray, Ragged, Tuple[Any, Any], Sequence[Any], Any]  # Any: awkward Array
 Columns = Union[Dict[str, ColumnData], np.ndarray, Any]  # dict, structured array, ak records
@@ -140,3 +142,127 @@ def write(path: Union[str, os.PathLike], name: str, arrays: Columns, *, format: 
           compression: Union[None, int, str] = ..., cluster_entries: Optional[int] = ...,
           cluster_bytes: Optional[int] = ..., basket_bytes: Optional[int] = ...,
           title: str = ...) -> int: ...
+
+# ---- ML loaders (rootfeed._ml). A batch: X, (X, y) or (X, y, w) float32 [B, n] (NumPy arrays,
+# torch tensors, TF tensors or JAX arrays), or a dict {column: array} with dtypes= / collections=.
+Frames = Union[RDataFrame, Sequence[RDataFrame]]
+Batch = Any
+
+class _Part:
+    """One split in one output format: iterable (each iter() is one epoch)."""
+    def __iter__(self) -> Iterator[Batch]: ...
+    def __call__(self) -> Iterator[Batch]: ...
+    def __len__(self) -> int: ...
+    columns: List[str]
+    train_columns: List[str]
+    target_columns: List[str]
+    weights_column: str
+    number_of_batches: int
+    last_batch_no_of_rows: int
+    seed: int
+    entries: int
+    def set_epoch(self, epoch: int) -> None: ...
+    def state_dict(self) -> Dict[str, int]: ...
+    def load_state_dict(self, state: Dict[str, int]) -> None: ...
+    def stats(self) -> Dict[str, float]: ...
+
+class FormattedLoader(_Part): ...
+
+# rootfeed's keyword additions on every entry point:
+#   rank: int, world_size: int (default: torch.distributed's when initialised), pad: bool,
+#   num_threads: int, dtypes: "stored" | {column: dtype}, collections: {name: (columns, n_max)},
+#   balance: "under" | "over", label: str, nclasses: int, class_weights: Sequence[float],
+#   per_batch: bool, progress: bool, mode: "root" | "native", prefetch_chunks: int
+#   (CreatePyTorchGenerators also device=)
+
+def CreateNumPyGenerators(rdataframes: Frames = ..., batch_size: int = ..., chunk_size: int = ...,
+                          block_size: int = ..., columns: Optional[Sequence[str]] = ...,
+                          max_vec_sizes: Optional[Dict[str, int]] = ..., vec_padding: float = ...,
+                          target: Union[None, str, Sequence[str]] = ..., weights: str = ...,
+                          validation_split: float = ..., max_chunks: int = ..., shuffle: bool = ...,
+                          drop_remainder: bool = ..., set_seed: int = ..., load_eager: bool = ...,
+                          sampling_type: str = ..., sampling_ratio: float = ...,
+                          replacement: bool = ..., **additions: Any) -> Tuple[_Part, Optional[_Part]]: ...
+def CreatePyTorchGenerators(rdataframes: Frames = ..., batch_size: int = ..., chunk_size: int = ...,
+                            block_size: int = ..., columns: Optional[Sequence[str]] = ...,
+                            max_vec_sizes: Optional[Dict[str, int]] = ..., vec_padding: float = ...,
+                            target: Union[None, str, Sequence[str]] = ..., weights: str = ...,
+                            validation_split: float = ..., max_chunks: int = ..., shuffle: bool = ...,
+                            drop_remainder: bool = ..., set_seed: int = ..., load_eager: bool = ...,
+                            sampling_type: str = ..., sampling_ratio: float = ...,
+                            replacement: bool = ..., **additions: Any) -> Union[_Part, Tuple[_Part, _Part]]: ...
+def CreateTFDatasets(rdataframes: Frames = ..., batch_size: int = ..., chunk_size: int = ...,
+                     block_size: int = ..., columns: Optional[Sequence[str]] = ...,
+                     max_vec_sizes: Optional[Dict[str, int]] = ..., vec_padding: float = ...,
+                     target: Union[None, str, Sequence[str]] = ..., weights: str = ...,
+                     validation_split: float = ..., max_chunks: int = ..., shuffle: bool = ...,
+                     drop_remainder: bool = ..., set_seed: int = ..., load_eager: bool = ...,
+                     sampling_type: str = ..., sampling_ratio: float = ...,
+                     replacement: bool = ..., **additions: Any) -> Any: ...
+def CreateJAXGenerators(rdataframes: Frames = ..., batch_size: int = ..., chunk_size: int = ...,
+                        block_size: int = ..., columns: Optional[Sequence[str]] = ...,
+                        max_vec_sizes: Optional[Dict[str, int]] = ..., vec_padding: float = ...,
+                        target: Union[None, str, Sequence[str]] = ..., weights: str = ...,
+                        validation_split: float = ..., max_chunks: int = ..., shuffle: bool = ...,
+                        drop_remainder: bool = ..., set_seed: int = ..., load_eager: bool = ...,
+                        sampling_type: str = ..., sampling_ratio: float = ...,
+                        replacement: bool = ..., **additions: Any) -> Tuple[_Part, Optional[_Part]]: ...
+
+class RDataLoader:
+    def __init__(self, rdataframes: Frames, batch_size: int = ..., batches_in_memory: int = ...,
+                 columns: Optional[Sequence[str]] = ..., max_vec_sizes: Optional[Dict[str, int]] = ...,
+                 vec_padding: float = ..., target: Union[None, str, Sequence[str]] = ...,
+                 weights: str = ..., shuffle: bool = ..., drop_remainder: bool = ...,
+                 set_seed: int = ..., load_eager: bool = ..., sampling_type: str = ...,
+                 sampling_ratio: float = ..., replacement: bool = ..., **additions: Any) -> None: ...
+    def train_test_split(self, test_size: float = ...) -> Tuple["RDataLoader", "RDataLoader"]: ...
+    def as_numpy(self) -> FormattedLoader: ...
+    def as_torch(self, device: Any = ...) -> FormattedLoader: ...
+    def as_tensorflow(self) -> Any: ...
+    def as_jax(self) -> FormattedLoader: ...
+    columns: List[str]
+    train_columns: List[str]
+    target_columns: List[str]
+    weights_column: str
+    num_batches: int
+    last_batch_no_of_rows: int
+    def set_epoch(self, epoch: int) -> None: ...
+    def state_dict(self) -> Dict[str, int]: ...
+    def load_state_dict(self, state: Dict[str, int]) -> None: ...
+    def stats(self) -> Dict[str, float]: ...
+
+class Loader(RDataLoader):
+    def __init__(self, rdataframes: Frames, batch_size: int = ..., columns: Optional[Sequence[str]] = ...,
+                 max_vec_sizes: Optional[Dict[str, int]] = ..., vec_padding: float = ...,
+                 target: Union[None, str, Sequence[str]] = ..., weights: str = ...,
+                 chunk_size: int = ..., block_size: int = ..., shuffle: bool = ...,
+                 drop_remainder: bool = ..., seed: int = ..., inference: bool = ...,
+                 **additions: Any) -> None: ...
+
+class ScoreWriter:
+    paths: Union[List[str], List[List[str]]]
+    def __init__(self, loader: Loader, name: str, *, format: str = ...,
+                 directory: Optional[str] = ..., fill: float = ..., compression: Any = ...) -> None: ...
+    def write(self, where: Any, columns: Dict[str, Any]) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "ScoreWriter": ...
+    def __exit__(self, *exc: Any) -> None: ...
+
+class _TMVAExperimental:
+    CreateNumPyGenerators = CreateNumPyGenerators
+    CreatePyTorchGenerators = CreatePyTorchGenerators
+    CreateTFDatasets = CreateTFDatasets
+    CreateJAXGenerators = CreateJAXGenerators
+
+class _TMVA:
+    Experimental: _TMVAExperimental
+
+class _ExperimentalML(_TMVAExperimental):
+    RDataLoader = RDataLoader
+    FormattedLoader = FormattedLoader
+
+class _Experimental:
+    ML: _ExperimentalML
+
+TMVA: _TMVA
+Experimental: _Experimental

@@ -843,7 +843,7 @@ PyMODINIT_FUNC PyInit__core(void)
         PyModule_AddObjectRef(m, "Plan", (PyObject *)&Plan_Type) < 0 ||
         PyModule_AddObjectRef(m, "Dataset", (PyObject *)&rfpy_Dataset_Type) < 0 ||
         PyModule_AddObjectRef(m, "Writer", (PyObject *)&rfpy_Writer_Type) < 0 ||
-        PyModule_AddStringConstant(m, "version", RF_VERSION_STRING) < 0) {
+        PyModule_AddStringConstant(m, "version", RF_VERSION_STRING) < 0 || rfpy_loader_ready(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

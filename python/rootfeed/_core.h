@@ -1,6 +1,7 @@
 /* _core.h - what the C files of the extension rootfeed._core share: the exception mapping,
  * Buffers (zero-copy memory handed to Python), column descriptions, and the types each file
- * defines (_core.c: Buffer, File, Table, Plan; _dataset.c: Dataset; _writer.c: Writer). */
+ * defines (_core.c: Buffer, File, Table, Plan; _dataset.c: Dataset; _writer.c: Writer;
+ * _loader.c: Loader, Tensor). */
 #ifndef RFPY_CORE_H
 #define RFPY_CORE_H
 
@@ -26,5 +27,11 @@ int rfpy_dtype(const char *name);
 
 extern PyTypeObject rfpy_Dataset_Type;
 extern PyTypeObject rfpy_Writer_Type;
+extern PyTypeObject rfpy_Loader_Type;
+
+/* The rf_dataset of a Dataset object, or NULL with TypeError set. */
+rf_dataset *rfpy_dataset_ptr(PyObject *o);
+/* Readies Loader and Tensor (_loader.c) and adds them to the module; -1 with an exception. */
+int rfpy_loader_ready(PyObject *module);
 
 #endif

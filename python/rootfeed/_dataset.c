@@ -1,8 +1,8 @@
 /* _dataset.c - rootfeed._core.Dataset: an rf_dataset (include/rootfeed_dataset.h) with one
  * reader for calls from Python. Configuration methods (add_friend, add_constant, filter,
  * define, set_range) come first; reads make the reader, after which the C dataset refuses
- * configuration. C calls run without the GIL under the dataset's lock. The loader (later)
- * takes the rf_dataset itself. */
+ * configuration. C calls run without the GIL under the dataset's lock. The loader (_loader.c)
+ * takes the rf_dataset itself (rfpy_dataset_ptr). */
 #include "_core.h"
 
 #include <pythread.h>
@@ -84,6 +84,15 @@ static void Dataset_dealloc(DatasetObject *self)
     if (self->lock)
         PyThread_free_lock(self->lock);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+rf_dataset *rfpy_dataset_ptr(PyObject *o)
+{
+    if (!PyObject_TypeCheck(o, &rfpy_Dataset_Type) || !((DatasetObject *)o)->ds) {
+        PyErr_SetString(PyExc_TypeError, "datasets: a list of initialised rootfeed._core.Dataset");
+        return NULL;
+    }
+    return ((DatasetObject *)o)->ds;
 }
 
 static int check(DatasetObject *self)

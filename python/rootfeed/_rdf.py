@@ -84,6 +84,8 @@ class RDataFrame:
         if _parent is not None:
             self._tree, self._paths, self._base = _parent._tree, _parent._paths, _parent._base
             self._steps = _parent._steps + (_step,)
+            if _step[0] == "friend":  # its columns join the table's
+                self._base = [ColumnSchema(d) for d in self._dataset().columns()]
             self._plan()  # compiles every step: errors surface at the call that caused them
             return
         if filenames is None:
@@ -129,17 +131,59 @@ class RDataFrame:
                              f"(end 0: no end) and stride >= 1")
         return self._with(("range", int(begin), int(end), int(stride)))
 
+    def AddFriend(self, treename, filenames, alias=None):
+        """Adds the columns of a friend tree (ROOT's TTree::AddFriend): `treename` in
+        `filenames` (a path, a glob pattern or a list: a chain), entry-aligned with this
+        dataframe's entries (the same total count). Its columns are reachable as
+        "alias.column" (alias: the tree's name by default) and, where the name is free, as
+        "column". rootfeed's addition: ROOT adds friends to the TTree or TChain it reads."""
+        if any(st[0] != "friend" for st in self._steps):
+            raise ValueError("AddFriend: add friends before Filter, Define and Range")
+        return self._with(("friend", treename, tuple(_files(filenames)), alias or treename))
+
     # -- the C dataset behind a node
     def _dataset(self, steps=None):
         """A fresh _core.Dataset with this node's filters and defines (up to `steps`); raw
         ranges before any filter go to the dataset, later ones are applied by masks."""
         ds = _core.Dataset(self._paths, [self._tree] * len(self._paths))
         for st in self._steps if steps is None else steps:
-            if st[0] == "filter":
+            if st[0] == "friend":
+                ds.add_friend(list(st[2]), [st[1]] * len(st[2]), st[3])
+            elif st[0] == "filter":
                 ds.filter(st[1])
             elif st[0] == "define":
                 ds.define(st[1], st[2])
         return ds
+
+    def _loader_dataset(self):
+        """A fresh _core.Dataset for the ML loader: this node's friends, filters and defines,
+        and its Range steps as one window of raw entries. A chain of Range(begin, end) steps
+        (stride 1) always selects a window of raw entries intersected with the filters, so
+        the loader reads exactly the entries this node selects; a stride other than 1 cannot
+        be expressed so and is refused."""
+        ranges = [st for st in self._steps if st[0] == "range"]
+        if any(st[3] != 1 for st in ranges):
+            raise ValueError("the ML loader takes Range(begin, end) steps with stride 1 only "
+                             "(a strided range selects entries that are not one window); "
+                             "AsNumpy reads strided ranges")
+        ds = self._dataset()
+        if ranges:
+            ds.set_range(*self._window(ds.entries))
+        return ds
+
+    def _window(self, n):
+        """[first, last) raw entries of this node's Range steps (see _loader_dataset)."""
+        last_range = max(i for i, st in enumerate(self._steps) if st[0] == "range")
+        if not any(st[0] == "filter" for st in self._steps[:last_range]):
+            lo, hi = 0, n  # no filter decides which entries reach a Range: plain arithmetic
+            for st in self._steps:
+                if st[0] == "range":
+                    _, begin, end, _ = st
+                    lo, hi = min(lo + begin, hi), min(hi, lo + end) if end else hi
+            return lo, hi
+        _, mask = self._mask()
+        sel = np.flatnonzero(mask)
+        return (int(sel[0]), int(sel[-1]) + 1) if len(sel) else (0, 0)
 
     def _columns(self):
         defined = [ColumnSchema({"name": n, "dtype": dt, "kind": "jagged" if nl else "flat",
@@ -208,10 +252,13 @@ class RDataFrame:
         schema = {c.name: c for c in self._columns()}
         out = {}
         for n in names:
-            if n not in index:
+            if n == "rdfentry_":  # RDataFrame's entry number (of the whole chain)
+                arr = np.arange(ds.entries, dtype=np.uint64)
+            elif n not in index:
                 raise KeyError(f"no column '{n}'{_closest(n, index)}")
-            values, offsets, count = ds.read(index[n], 0, ds.entries)
-            arr = _to_numpy(schema[n], values, offsets, count)
+            else:
+                values, offsets, count = ds.read(index[n], 0, ds.entries)
+                arr = _to_numpy(schema[n], values, offsets, count)
             if mask is not None:
                 arr = arr[mask] if not isinstance(arr, Ragged) else arr[np.flatnonzero(mask)]
             out[n] = arr
