@@ -209,8 +209,10 @@ def test_no_copy(data):
     assert torch.from_numpy(np_view).data_ptr() == np_view.__array_interface__["data"][0]
 
 
+@pytest.mark.rss
 def test_rss_flat_over_epochs(data):
-    """RSS grows by less than 10 MB between epoch 2 and epoch 20."""
+    """RSS grows by less than 10 MB between epoch 2 and epoch 20 (deselected in the sanitizer
+    run: ASan holds freed memory in its quarantine, so RSS grows there by design)."""
     part = loader(data, batch_size=512).as_numpy()
 
     def rss():
