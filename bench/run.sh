@@ -25,6 +25,9 @@ echo "== Read, one thread, small files opened once and read over and over (cache
   "$D/uproot-HZZ.root" events "$D/uproot-HZZ-zlib.root" events "$D/uproot-HZZ-lz4.root" events \
   "$D/uproot-HZZ-lzma.root" events "$D/uproot-HZZ-zstd.root" events "$D/uproot-HZZ-uncompressed.root" events \
   "$D/test_int_multicluster_rntuple_v1-0-0-0.root" ntuple
+echo "== Python loader against the C engine (bench/python/bench_loader.py)"
+PYTHONPATH=build/python .venv/bin/python bench/python/bench_loader.py --reps "$runs" \
+  --file bench/out/python_loader.root
 for b in build/bench/*/bench_*; do
   case "$b" in */bench_read) continue ;; esac
   [ -f "$b" ] && [ -x "$b" ] || continue
