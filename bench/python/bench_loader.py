@@ -16,6 +16,7 @@ Needs build/ (ninja -C build) and PYTHONPATH=build/python.
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,22 +34,34 @@ def make_file(path, n, rootfeed_bin):
                     "--compression", "zstd:5", "--cluster-entries", "100000"], check=True)
 
 
-def c_epoch(args, path, cols):
+def c_run(args, path, cols, epochs):
+    """(last epoch's JSON line, CPU seconds) of one `rootfeed load` process."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([args.bin, "load", path, "--object", "events", "--columns", ",".join(cols),
                           "--batch", str(args.batch), "--chunk", "500000", "--block", "100000",
-                          "--threads", str(args.threads), "--seed", "1", "--epochs", "2", "--json"],
-                         check=True, capture_output=True, text=True).stdout
-    r = json.loads(out.strip().splitlines()[-1])  # the second epoch: buffers faulted in
-    return r["rows"] * 80 / r["seconds"] / 1e6
+                          "--threads", str(args.threads), "--seed", "1", "--epochs", str(epochs),
+                          "--json"], check=True, capture_output=True, text=True).stdout
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+    return json.loads(out.strip().splitlines()[-1]), cpu
+
+
+def c_epoch(args, path, cols):
+    """(MB/s, CPU seconds) of the C engine's second epoch (its buffers faulted in): MB/s as
+    `rootfeed load` times it, CPU as a 2-epoch process's minus a 1-epoch process's."""
+    r, cpu2 = c_run(args, path, cols, 2)
+    cpu1 = c_run(args, path, cols, 1)[1]
+    return r["rows"] * 80 / r["seconds"] / 1e6, cpu2 - cpu1
 
 
 def py_epoch(make, consume):
-    """(MB/s, CPU microseconds of this thread per batch) of one epoch."""
+    """(MB/s, CPU seconds of the process, CPU microseconds of this thread per batch) of one
+    epoch."""
     it = make()
-    t0, c0 = time.perf_counter(), time.thread_time()
+    t0, p0, c0 = time.perf_counter(), time.process_time(), time.thread_time()
     rows, batches = consume(it)
-    t1, c1 = time.perf_counter(), time.thread_time()
-    return rows * 80 / (t1 - t0) / 1e6, (c1 - c0) / batches * 1e6
+    t1, p1, c1 = time.perf_counter(), time.process_time(), time.thread_time()
+    return rows * 80 / (t1 - t0) / 1e6, p1 - p0, (c1 - c0) / batches * 1e6
 
 
 def main():
@@ -102,19 +115,19 @@ def main():
         consumers["JAX"] = lambda: py_epoch(lambda: jpart, rows_of)
     c_name = "C (rootfeed load)"
     figures = {c_name: []}
-    ratios = {k: [] for k in consumers}
-    cpu = {k: [] for k in consumers}
+    wall, cpu, us = ({k: [] for k in consumers} for _ in range(3))
     for k in consumers:
         figures[k] = []
     rows_of(loader.as_numpy())  # a first epoch, untimed: the engine's buffers faulted in
     for rep in range(args.reps):
         for name, run in consumers.items():  # each Python epoch right after a C epoch
-            c = c_epoch(args, args.file, cols)
+            c, c_cpu = c_epoch(args, args.file, cols)
             figures[c_name].append(c)
-            v, us = run()
+            v, p_cpu, u = run()
             figures[name].append(v)
-            ratios[name].append(v / c)
-            cpu[name].append(us)
+            wall[name].append(v / c)
+            cpu[name].append(c_cpu / p_cpu)
+            us[name].append(u)
         print(f"round {rep + 1}: " + ", ".join(f"{k} {figures[k][-1]:.0f} MB/s" for k in figures),
               file=sys.stderr)
     st = loader.stats()
@@ -123,15 +136,15 @@ def main():
           f"native mode, {args.threads or os.cpu_count()} threads, median of {args.reps}; "
           f"rows copied into batches that straddle chunks: "
           f"{st['bytes_copied'] / max(st['bytes_delivered'], 1):.2%} of the bytes delivered\n")
-    print("| consumer | MB/s | batches/s | ratio to C (each epoch after a C epoch) | "
+    print("| consumer | MB/s | batches/s | ratio to C, wall | ratio to C, CPU | "
           "consumer thread CPU per batch |")
-    print("|---|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|")
+    med = statistics.median
     for name, vals in figures.items():
-        m = statistics.median(vals)
-        r = f"**{statistics.median(ratios[name]):.2f}**" if name in ratios else "1"
-        us = f"{statistics.median(cpu[name]):.1f} us" if name in cpu else ""
-        print(f"| {name} | {m:.0f} | {m * 1e6 / 80 / args.batch:.0f} | {r} | {us} |")
-
+        m = med(vals)
+        w, c, u = ((f"**{med(wall[name]):.2f}**", f"**{med(cpu[name]):.2f}**",
+                    f"{med(us[name]):.1f} us") if name in wall else ("1", "1", ""))
+        print(f"| {name} | {m:.0f} | {m * 1e6 / 80 / args.batch:.0f} | {w} | {c} | {u} |")
 
 if __name__ == "__main__":
     main()
