@@ -532,18 +532,28 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
     int64_t n = bi.nevbuf, len = bi.last - bi.keylen;
     if ((uint64_t)bi.objlen < (uint64_t)len + 4 + 4 * (uint64_t)(n + 1))
         return 0;
-    if ((*s = basket_payload(t, &bi, &tt->unpacked, &tt->unpacked_cap, &data, err)) != RF_OK)
+    /* A compressed basket whose values keep their size decompresses straight into the output,
+     * as fixed baskets do: values in place, the entry offsets after them (read from there,
+     * then overwritten by the next basket); no scratch copy. */
+    size_t vs = rf_dtype_size(out->dtype), ss = rf_dtype_size(tc->src);
+    int inplace = !basket_stored_raw(&bi) && !tc->header && !tc->packed && !tc->d32_float && vs == ss;
+    if ((*s = rf_coldata_reserve_offsets(out, 0, *n0 + n, err)) != RF_OK ||
+        (*s = rf_coldata_reserve_values(out, out->nvalues + (inplace ? bi.objlen : len) / (int64_t)ss + 1, err)) != RF_OK)
+        return 1;
+    uint8_t *dst = (uint8_t *)out->values + (size_t)out->nvalues * vs;
+    if (inplace)
+        *s = unpack_basket(t, &bi, dst, err), data = dst;
+    else
+        *s = basket_payload(t, &bi, &tt->unpacked, &tt->unpacked_cap, &data, err);
+    if (*s != RF_OK)
         return 1;
     const uint8_t *raw = data + len + 4; /* fNevBuf + 1 big-endian offsets, the last one junk */
     if ((int64_t)load_be32(data + len) != n + 1) {
         *s = rf_fail(err, RF_ERR_FORMAT, "basket entry-offset array is malformed (%d entries)", bi.nevbuf);
         return 1;
     }
-    int64_t esize = (int64_t)rf_dtype_size(tc->src) * tc->count, header = tc->header;
+    int64_t esize = (int64_t)ss * tc->count, header = tc->header;
     int pow2 = (esize & (esize - 1)) == 0, shift = __builtin_ctzll((unsigned long long)esize);
-    if ((*s = rf_coldata_reserve_offsets(out, 0, *n0 + n, err)) != RF_OK ||
-        (*s = rf_coldata_reserve_values(out, out->nvalues + len / (int64_t)rf_dtype_size(tc->src) + 1, err)) != RF_OK)
-        return 1;
     int64_t *restrict off = out->offsets[0] + *n0;
     int64_t start0 = n > 0 ? (int32_t)load_be32(raw) - bi.keylen : len;
     int64_t acc = off[0], rem = 0, neg = start0 | (len - start0);
@@ -572,10 +582,11 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
     }
     off -= *n0;
     int64_t m = *n0 + n;
-    size_t vs = rf_dtype_size(out->dtype);
     if (!header) {
-        int64_t cnt = (len - start0) / (int64_t)rf_dtype_size(tc->src);
-        convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs, data + start0, cnt);
+        int64_t cnt = (len - start0) / (int64_t)ss;
+        if (inplace && start0) /* values after a gap: close it first (convert needs src == dst) */
+            memmove(dst, dst + start0, (size_t)cnt * ss);
+        convert(tc, out->dtype, dst, inplace ? dst : data + start0, cnt);
         out->nvalues += cnt;
     } else {
         for (int64_t e = 0; e < n; e++) {
