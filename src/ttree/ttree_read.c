@@ -558,7 +558,10 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
     int64_t start0 = n > 0 ? (int32_t)load_be32(raw) - bi.keylen : len;
     int64_t acc = off[0], rem = 0, neg = start0 | (len - start0);
     if (pow2 && n > 0) {
-        int64_t bad = item_offsets_pow2(raw, n, start0 + bi.keylen, header, shift, acc, off);
+        /* outputs past the caches: the 8-byte offsets go to memory without being read first */
+        int64_t bad = tc->stream && !header
+                          ? rf_be32_offsets_stream(off, raw, n, (uint32_t)(start0 + bi.keylen), shift, acc)
+                          : item_offsets_pow2(raw, n, start0 + bi.keylen, header, shift, acc, off);
         int64_t prev = (int32_t)load_be32(raw + 4 * (n - 1)) - (start0 + bi.keylen) - (n - 1) * header;
         int64_t last = len - start0 - n * header;
         off[n] = acc + (last >> shift);
