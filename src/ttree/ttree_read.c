@@ -553,7 +553,8 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
         return 1;
     }
     int64_t esize = (int64_t)ss * tc->count, header = tc->header;
-    int pow2 = (esize & (esize - 1)) == 0, shift = __builtin_ctzll((unsigned long long)esize);
+    /* (items past 2^31 bytes fit no basket: the general loop finds that without shifts that wide) */
+    int pow2 = (esize & (esize - 1)) == 0 && esize < ((int64_t)1 << 31), shift = __builtin_ctzll((unsigned long long)esize);
     int64_t *restrict off = out->offsets[0] + *n0;
     int64_t start0 = n > 0 ? (int32_t)load_be32(raw) - bi.keylen : len;
     int64_t acc = off[0], rem = 0, neg = start0 | (len - start0);
