@@ -63,11 +63,11 @@ __attribute__((target("avx2"))) static size_t bswap256(uint8_t *d, const uint8_t
 static int32_t offsets_plain(int64_t *off, const uint8_t *p, int64_t e, int64_t n, uint32_t base, int shift,
                              int64_t acc)
 {
-    uint32_t bad = 0, mask = ((uint32_t)1 << shift) - 1;
+    uint32_t bad = 0;
     for (; e < n; e++) {
         uint32_t pos = load_be32(p + 4 * e) - base, before = load_be32(p + 4 * (e - 1)) - base;
         off[e] = acc + ((int32_t)pos >> shift);
-        bad |= (pos & mask) | (pos - before);
+        bad |= pos | (pos - before);
     }
     return (int32_t)bad;
 }
@@ -82,13 +82,13 @@ __attribute__((target("avx512f,avx512bw"))) static int64_t offsets512(int64_t *o
     uint8_t pat[16];
     lane_pattern(4, pat);
     __m512i shuf = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)pat));
-    __m512i vbase = _mm512_set1_epi32((int)base), vmask = _mm512_set1_epi32((int)(((uint32_t)1 << shift) - 1));
+    __m512i vbase = _mm512_set1_epi32((int)base);
     __m512i vacc = _mm512_set1_epi64(acc), vbad = _mm512_setzero_si512();
     __m128i sh = _mm_cvtsi32_si128(shift);
     for (; e + 16 <= n; e += 16) {
         __m512i pos = _mm512_sub_epi32(_mm512_shuffle_epi8(_mm512_loadu_si512(p + 4 * e), shuf), vbase);
         __m512i before = _mm512_sub_epi32(_mm512_shuffle_epi8(_mm512_loadu_si512(p + 4 * (e - 1)), shuf), vbase);
-        vbad = _mm512_or_si512(vbad, _mm512_or_si512(_mm512_and_si512(pos, vmask), _mm512_sub_epi32(pos, before)));
+        vbad = _mm512_or_si512(vbad, _mm512_or_si512(pos, _mm512_sub_epi32(pos, before)));
         __m512i q = _mm512_sra_epi32(pos, sh);
         _mm512_stream_si512((void *)(off + e), _mm512_add_epi64(vacc, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(q))));
         _mm512_stream_si512((void *)(off + e + 8),

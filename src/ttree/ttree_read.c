@@ -436,30 +436,32 @@ static int read_direct(rf_table *t, size_t col, size_t k, rf_column_data *out, r
 
 /* Item offsets of entries 1..n-1 of a T[n] basket from its big-endian byte offsets, for
  * power-of-two item sizes: a map, not a prefix sum - item_e = (pos_e - start0 - e*header) >>
- * shift - so it vectorises. Returns a value that is negative when the offsets decrease and
- * has low bits set when one is not a multiple of the item size. The measured hot loop. */
+ * shift - so it vectorises. Returns a value that is negative when the offsets decrease or
+ * one is 2^31 or more past base, and has low bits set when one is not a multiple of the item
+ * size. The measured hot loop. */
 RF_VECTOR_CLONES __attribute__((noinline)) static int64_t item_offsets_pow2(const uint8_t *restrict raw, int64_t n,
                                                                             int64_t base, int64_t header, int shift,
                                                                             int64_t acc, int64_t *restrict off)
 {
-    /* 32-bit lanes: basket positions are below 2^31 (checked by the caller's key sizes). */
-    int32_t bad = 0, mask = (int32_t)(((int64_t)1 << shift) - 1), b = (int32_t)base, h = (int32_t)header;
+    /* 32-bit lanes, in unsigned arithmetic (positions come from the file): a position 2^31 or
+     * more past base sets the sign bit of bad, as a decrease does. */
+    uint32_t bad = 0, b = (uint32_t)base, h = (uint32_t)header;
     if (h == 0) { /* the common case, without the per-entry multiply */
         for (int32_t e = 1; e < (int32_t)n; e++) {
-            int32_t pos = (int32_t)__builtin_bswap32(load_le32(raw + 4 * e)) - b;
-            int32_t before = (int32_t)__builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b;
-            off[e] = acc + (pos >> shift);
-            bad |= (pos & mask) | (pos - before);
+            uint32_t pos = __builtin_bswap32(load_le32(raw + 4 * e)) - b;
+            uint32_t before = __builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b;
+            off[e] = acc + ((int32_t)pos >> shift);
+            bad |= pos | (pos - before);
         }
-        return bad;
+        return (int32_t)bad;
     }
     for (int32_t e = 1; e < (int32_t)n; e++) {
-        int32_t pos = (int32_t)__builtin_bswap32(load_le32(raw + 4 * e)) - b - e * h;
-        int32_t before = (int32_t)__builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b - (e - 1) * h;
-        off[e] = acc + (pos >> shift);
-        bad |= (pos & mask) | (pos - before);
+        uint32_t pos = __builtin_bswap32(load_le32(raw + 4 * e)) - b - (uint32_t)e * h;
+        uint32_t before = __builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b - (uint32_t)(e - 1) * h;
+        off[e] = acc + ((int32_t)pos >> shift);
+        bad |= pos | (pos - before);
     }
-    return bad;
+    return (int32_t)bad;
 }
 
 /* A whole compressed T[n] basket whose counter is known: the item offsets are the counter's

@@ -2,7 +2,8 @@
  * stores (rf_be32_offsets_stream, common/stream.c; used by ttree_read.c for outputs past
  * RF_STREAM_BYTES). First the function itself against the formula, over lengths that do and do
  * not reach its 16-entry vector steps, every alignment of the output and positions that
- * decrease or are not multiples of the item size in the head, the vector body and the tail;
+ * decrease, are not multiples of the item size or lie 2^31 bytes on, in the head, the vector
+ * body and the tail;
  * then whole reads of jagged columns large enough to take that path (uncompressed baskets,
  * and zstd baskets decompressed in place into the output), compared value by value with the
  * formulas that wrote the file. */
@@ -21,11 +22,11 @@
 /* The formula: off[i] = acc + ((pos_i - base) >> shift), and the OR of the checks. */
 static int32_t expect(int64_t *off, const uint8_t *p, int64_t n, uint32_t base, int shift, int64_t acc)
 {
-    uint32_t bad = 0, mask = ((uint32_t)1 << shift) - 1;
+    uint32_t bad = 0;
     for (int64_t i = 1; i < n; i++) {
         uint32_t pos = load_be32(p + 4 * i) - base, before = load_be32(p + 4 * (i - 1)) - base;
         off[i] = acc + ((int32_t)pos >> shift);
-        bad |= (pos & mask) | (pos - before);
+        bad |= pos | (pos - before);
     }
     return (int32_t)bad;
 }
@@ -42,17 +43,19 @@ static void one_case(int64_t n, int shift, int align, int64_t spoil, int kind)
         pos += (uint32_t)((i * 7 % 4) << shift);
     }
     if (spoil >= 1 && spoil < n)
-        store_be32(p + 4 * spoil, kind == 0 ? load_be32(p + 4 * (spoil - 1)) - ((uint32_t)1 << shift)
-                                            : load_be32(p + 4 * spoil) + (shift ? 1u : 0u));
+        store_be32(p + 4 * spoil, kind == 0   ? load_be32(p + 4 * (spoil - 1)) - ((uint32_t)1 << shift)
+                                  : kind == 1 ? load_be32(p + 4 * spoil) + (shift ? 1u : 0u)
+                                              : base + 0x80000000u);
     int32_t got = rf_be32_offsets_stream(off, p, n, base, shift, 123), ref = expect(want, p, n, base, shift, 123);
     int same = got == ref;
     for (int64_t i = 1; same && i < n; i++)
         same = off[i] == want[i];
+    static const char *kinds[] = {"decreasing", "misaligned", "2^31 past the start"};
     CHECK(same, "n %lld, shift %d, alignment %d, entry %lld spoilt (%s): offsets and checks as the formula", (long long)n,
-          shift, align, (long long)spoil, kind ? "misaligned" : "decreasing");
-    if (spoil >= 1 && spoil < n && (kind == 0 || shift))
-        CHECK(kind == 0 ? got < 0 : (got & ((1 << shift) - 1)) != 0, "n %lld: spoilt entry %lld found",
-              (long long)n, (long long)spoil);
+          shift, align, (long long)spoil, kinds[kind]);
+    if (spoil >= 1 && spoil < n && (kind != 1 || shift))
+        CHECK(kind != 1 ? got < 0 : (got & ((1 << shift) - 1)) != 0, "n %lld: spoilt entry %lld (%s) found",
+              (long long)n, (long long)spoil, kinds[kind]);
     free(p), free(buf), free(want);
 }
 
@@ -118,7 +121,7 @@ int main(void)
             for (int align = 0; align < 8; align++) {
                 int64_t n = lengths[l];
                 one_case(n, shift, align, -1, 0);
-                for (int kind = 0; kind < 2; kind++) /* head, vector body, tail */
+                for (int kind = 0; kind < 3; kind++) /* head, vector body, tail */
                     for (int64_t at = 1; at < n; at += at < 20 ? 3 : n / 3)
                         one_case(n, shift, align, at, kind);
             }
