@@ -4,7 +4,7 @@
  * AVX-512 against 8-9 GB/s for the plain vectorised loop. The output is not in cache after:
  * only for outputs that would not stay there anyway (RF_STREAM_BYTES). x86-64 with AVX2 or
  * AVX-512BW, chosen at run time; elsewhere, and for the unaligned head and the tail, a plain
- * loop. */
+ * loop. The same for the int64 item offsets of jagged TTree columns (AVX-512 only). */
 #include "stream.h"
 
 #include <stdint.h>
@@ -58,6 +58,61 @@ __attribute__((target("avx2"))) static size_t bswap256(uint8_t *d, const uint8_t
     return i;
 }
 #endif
+
+/* rf_be32_offsets_stream's loop for entries [e, n), with plain stores. */
+static int32_t offsets_plain(int64_t *off, const uint8_t *p, int64_t e, int64_t n, uint32_t base, int shift,
+                             int64_t acc)
+{
+    uint32_t bad = 0;
+    for (; e < n; e++) {
+        uint32_t pos = load_be32(p + 4 * e) - base, before = load_be32(p + 4 * (e - 1)) - base;
+        off[e] = acc + ((int32_t)pos >> shift);
+        bad |= pos | (pos - before);
+    }
+    return (int32_t)bad;
+}
+
+#ifdef RF_HAVE_STREAM
+/* The AVX-512 loop of rf_be32_offsets_stream from e (off + e 64-byte aligned), 16 entries a
+ * step; returns the first entry it left. */
+__attribute__((target("avx512f,avx512bw"))) static int64_t offsets512(int64_t *off, const uint8_t *p, int64_t e,
+                                                                         int64_t n, uint32_t base, int shift,
+                                                                         int64_t acc, int32_t *bad)
+{
+    uint8_t pat[16];
+    lane_pattern(4, pat);
+    __m512i shuf = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)pat));
+    __m512i vbase = _mm512_set1_epi32((int)base);
+    __m512i vacc = _mm512_set1_epi64(acc), vbad = _mm512_setzero_si512();
+    __m128i sh = _mm_cvtsi32_si128(shift);
+    for (; e + 16 <= n; e += 16) {
+        __m512i pos = _mm512_sub_epi32(_mm512_shuffle_epi8(_mm512_loadu_si512(p + 4 * e), shuf), vbase);
+        __m512i before = _mm512_sub_epi32(_mm512_shuffle_epi8(_mm512_loadu_si512(p + 4 * (e - 1)), shuf), vbase);
+        vbad = _mm512_or_si512(vbad, _mm512_or_si512(pos, _mm512_sub_epi32(pos, before)));
+        __m512i q = _mm512_sra_epi32(pos, sh);
+        _mm512_stream_si512((void *)(off + e), _mm512_add_epi64(vacc, _mm512_cvtepi32_epi64(_mm512_castsi512_si256(q))));
+        _mm512_stream_si512((void *)(off + e + 8),
+                            _mm512_add_epi64(vacc, _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(q, 1))));
+    }
+    *bad |= _mm512_reduce_or_epi32(vbad);
+    return e;
+}
+#endif
+
+int32_t rf_be32_offsets_stream(int64_t *off, const uint8_t *be32, int64_t n, uint32_t base, int shift, int64_t acc)
+{
+    int64_t e = 1;
+    int32_t bad = 0;
+#ifdef RF_HAVE_STREAM
+    int64_t head = (int64_t)(((64 - ((uintptr_t)(off + 1) & 63)) & 63) / 8);
+    if ((uintptr_t)off % 8 == 0 && 1 + head + 16 <= n && __builtin_cpu_supports("avx512bw")) {
+        bad = offsets_plain(off, be32, 1, 1 + head, base, shift, acc);
+        e = offsets512(off, be32, 1 + head, n, base, shift, acc, &bad);
+        _mm_sfence();
+    }
+#endif
+    return bad | offsets_plain(off, be32, e, n, base, shift, acc);
+}
 
 void rf_bswap_stream(void *dst, const void *src, size_t n, int width)
 {

@@ -390,8 +390,14 @@ static rf_status read_cardinality(rf_table *t, const rnt_plan *p, uint32_t ci, i
         RF_TRY(read_index(t, p->value_field, ci, a, b, err));
         int64_t *v = (int64_t *)out->values + out->nvalues;
         const int64_t *idx = (const int64_t *)im->idx;
-        for (int64_t i = 0; i < b - a; i++)
-            v[i] = idx[i + 1] - idx[i];
+        uint64_t bad = 0; /* a count that is negative or past 2^40: the index is corrupt */
+        for (int64_t i = 0; i < b - a; i++) {
+            uint64_t c = (uint64_t)idx[i + 1] - (uint64_t)idx[i];
+            v[i] = (int64_t)c;
+            bad |= c >> 40;
+        }
+        RF_CHECK(!bad, err, RF_ERR_FORMAT, "%s: collection index out of order or too large in parents %lld to %lld",
+                 t->name, (long long)a, (long long)b);
         out->nvalues += b - a;
     }
     return RF_OK;

@@ -436,30 +436,32 @@ static int read_direct(rf_table *t, size_t col, size_t k, rf_column_data *out, r
 
 /* Item offsets of entries 1..n-1 of a T[n] basket from its big-endian byte offsets, for
  * power-of-two item sizes: a map, not a prefix sum - item_e = (pos_e - start0 - e*header) >>
- * shift - so it vectorises. Returns a value that is negative when the offsets decrease and
- * has low bits set when one is not a multiple of the item size. The measured hot loop. */
+ * shift - so it vectorises. Returns a value that is negative when the offsets decrease or
+ * one is 2^31 or more past base, and has low bits set when one is not a multiple of the item
+ * size. The measured hot loop. */
 RF_VECTOR_CLONES __attribute__((noinline)) static int64_t item_offsets_pow2(const uint8_t *restrict raw, int64_t n,
                                                                             int64_t base, int64_t header, int shift,
                                                                             int64_t acc, int64_t *restrict off)
 {
-    /* 32-bit lanes: basket positions are below 2^31 (checked by the caller's key sizes). */
-    int32_t bad = 0, mask = (int32_t)(((int64_t)1 << shift) - 1), b = (int32_t)base, h = (int32_t)header;
+    /* 32-bit lanes, in unsigned arithmetic (positions come from the file): a position 2^31 or
+     * more past base sets the sign bit of bad, as a decrease does. */
+    uint32_t bad = 0, b = (uint32_t)base, h = (uint32_t)header;
     if (h == 0) { /* the common case, without the per-entry multiply */
         for (int32_t e = 1; e < (int32_t)n; e++) {
-            int32_t pos = (int32_t)__builtin_bswap32(load_le32(raw + 4 * e)) - b;
-            int32_t before = (int32_t)__builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b;
-            off[e] = acc + (pos >> shift);
-            bad |= (pos & mask) | (pos - before);
+            uint32_t pos = __builtin_bswap32(load_le32(raw + 4 * e)) - b;
+            uint32_t before = __builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b;
+            off[e] = acc + ((int32_t)pos >> shift);
+            bad |= pos | (pos - before);
         }
-        return bad;
+        return (int32_t)bad;
     }
     for (int32_t e = 1; e < (int32_t)n; e++) {
-        int32_t pos = (int32_t)__builtin_bswap32(load_le32(raw + 4 * e)) - b - e * h;
-        int32_t before = (int32_t)__builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b - (e - 1) * h;
-        off[e] = acc + (pos >> shift);
-        bad |= (pos & mask) | (pos - before);
+        uint32_t pos = __builtin_bswap32(load_le32(raw + 4 * e)) - b - (uint32_t)e * h;
+        uint32_t before = __builtin_bswap32(load_le32(raw + 4 * (e - 1))) - b - (uint32_t)(e - 1) * h;
+        off[e] = acc + ((int32_t)pos >> shift);
+        bad |= pos | (pos - before);
     }
-    return bad;
+    return (int32_t)bad;
 }
 
 /* A whole compressed T[n] basket whose counter is known: the item offsets are the counter's
@@ -532,23 +534,37 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
     int64_t n = bi.nevbuf, len = bi.last - bi.keylen;
     if ((uint64_t)bi.objlen < (uint64_t)len + 4 + 4 * (uint64_t)(n + 1))
         return 0;
-    if ((*s = basket_payload(t, &bi, &tt->unpacked, &tt->unpacked_cap, &data, err)) != RF_OK)
+    /* A compressed basket whose values keep their size decompresses straight into the output,
+     * as fixed baskets do: values in place, the entry offsets after them (read from there,
+     * then overwritten by the next basket); no scratch copy. */
+    size_t vs = rf_dtype_size(out->dtype), ss = rf_dtype_size(tc->src);
+    int inplace = !basket_stored_raw(&bi) && !tc->header && !tc->packed && !tc->d32_float && vs == ss;
+    if ((*s = rf_coldata_reserve_offsets(out, 0, *n0 + n, err)) != RF_OK ||
+        (*s = rf_coldata_reserve_values(out, out->nvalues + (inplace ? bi.objlen : len) / (int64_t)ss + 1, err)) != RF_OK)
+        return 1;
+    uint8_t *dst = (uint8_t *)out->values + (size_t)out->nvalues * vs;
+    if (inplace)
+        *s = unpack_basket(t, &bi, dst, err), data = dst;
+    else
+        *s = basket_payload(t, &bi, &tt->unpacked, &tt->unpacked_cap, &data, err);
+    if (*s != RF_OK)
         return 1;
     const uint8_t *raw = data + len + 4; /* fNevBuf + 1 big-endian offsets, the last one junk */
     if ((int64_t)load_be32(data + len) != n + 1) {
         *s = rf_fail(err, RF_ERR_FORMAT, "basket entry-offset array is malformed (%d entries)", bi.nevbuf);
         return 1;
     }
-    int64_t esize = (int64_t)rf_dtype_size(tc->src) * tc->count, header = tc->header;
-    int pow2 = (esize & (esize - 1)) == 0, shift = __builtin_ctzll((unsigned long long)esize);
-    if ((*s = rf_coldata_reserve_offsets(out, 0, *n0 + n, err)) != RF_OK ||
-        (*s = rf_coldata_reserve_values(out, out->nvalues + len / (int64_t)rf_dtype_size(tc->src) + 1, err)) != RF_OK)
-        return 1;
+    int64_t esize = (int64_t)ss * tc->count, header = tc->header;
+    /* (items past 2^31 bytes fit no basket: the general loop finds that without shifts that wide) */
+    int pow2 = (esize & (esize - 1)) == 0 && esize < ((int64_t)1 << 31), shift = __builtin_ctzll((unsigned long long)esize);
     int64_t *restrict off = out->offsets[0] + *n0;
     int64_t start0 = n > 0 ? (int32_t)load_be32(raw) - bi.keylen : len;
     int64_t acc = off[0], rem = 0, neg = start0 | (len - start0);
     if (pow2 && n > 0) {
-        int64_t bad = item_offsets_pow2(raw, n, start0 + bi.keylen, header, shift, acc, off);
+        /* outputs past the caches: the 8-byte offsets go to memory without being read first */
+        int64_t bad = tc->stream && !header
+                          ? rf_be32_offsets_stream(off, raw, n, (uint32_t)(start0 + bi.keylen), shift, acc)
+                          : item_offsets_pow2(raw, n, start0 + bi.keylen, header, shift, acc, off);
         int64_t prev = (int32_t)load_be32(raw + 4 * (n - 1)) - (start0 + bi.keylen) - (n - 1) * header;
         int64_t last = len - start0 - n * header;
         off[n] = acc + (last >> shift);
@@ -572,10 +588,11 @@ static int read_whole_jagged(rf_table *t, size_t col, size_t k, rf_column_data *
     }
     off -= *n0;
     int64_t m = *n0 + n;
-    size_t vs = rf_dtype_size(out->dtype);
     if (!header) {
-        int64_t cnt = (len - start0) / (int64_t)rf_dtype_size(tc->src);
-        convert(tc, out->dtype, (uint8_t *)out->values + (size_t)out->nvalues * vs, data + start0, cnt);
+        int64_t cnt = (len - start0) / (int64_t)ss;
+        if (inplace && start0) /* values after a gap: close it first (convert needs src == dst) */
+            memmove(dst, dst + start0, (size_t)cnt * ss);
+        convert(tc, out->dtype, dst, inplace ? dst : data + start0, cnt);
         out->nvalues += cnt;
     } else {
         for (int64_t e = 0; e < n; e++) {
