@@ -651,12 +651,24 @@ class File:
 
 # ------------------------------------------------------------------ opening and many files
 
+_URL_SCHEMES = ("root://", "roots://", "xroot://", "http://", "https://", "file://")
+
+
+def _is_url(path):
+    return path.startswith(_URL_SCHEMES)
+
+
 def _split_spec(spec):
     """'file.root:tree' -> ('file.root', 'tree'); a plain path -> (path, None). A colon that is
-    part of a URL scheme or of an existing path stays in the path."""
+    part of a URL (scheme, port) or of an existing path stays in the path: in a URL only a
+    colon after the last '/' starts the object ('https://host:8080/f.root:events')."""
     spec = os.fspath(spec)
-    if spec.startswith(("root://", "http://", "https://", "file://")):
-        raise OSError(f"{spec}: remote files are not supported yet")
+    if _is_url(spec):
+        head, _, tail = spec.rpartition("/")
+        if ":" in tail:
+            name, _, obj = tail.partition(":")
+            return head + "/" + name, obj or None
+        return spec, None
     if ":" in spec and not os.path.exists(spec):
         path, _, obj = spec.rpartition(":")
         if path:
@@ -691,7 +703,7 @@ def _expand(files):
     out = []
     for path, obj in items:
         path = os.fspath(path)
-        if glob.has_magic(path):
+        if glob.has_magic(path) and not _is_url(path):
             matched = sorted(glob.glob(path))
             if not matched:
                 raise FileNotFoundError(f"{path}: no file matches the pattern")

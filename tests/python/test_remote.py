@@ -1,0 +1,92 @@
+"""Remote files through the Python package: rootfeed.open and RDataFrame on http://,
+https:// and root:// URLs served by real servers on loopback (tests/remote/servers.py:
+nginx and xrootd, started once for this module) read the same values as the local files;
+errors name the URL."""
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+import rootfeed
+from conftest import REPO, missing
+
+FILES = ["uproot-HZZ.root", "uproot-HZZ-zstd.root", "Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root",
+         "ntpl001_staff_rntuple_v1-0-0-0.root"]
+
+
+def _servers_module():
+    spec = importlib.util.spec_from_file_location("servers", os.path.join(REPO, "tests", "remote", "servers.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def served(external):
+    mod = _servers_module()
+    srv = mod.Servers(external)
+    try:
+        try:
+            srv.start_nginx()
+        except (FileNotFoundError, RuntimeError) as e:
+            missing(f"cannot start nginx: {e}")
+        old = {k: os.environ.get(k) for k in srv.env}
+        os.environ.update(srv.env)
+        yield srv
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    finally:
+        srv.stop()
+
+
+def _same_tables(local, remote):
+    with rootfeed.open(local) as a, rootfeed.open(remote) as b:
+        assert a.keys() == b.keys()
+        for name in a.tables():
+            ta, tb = a[name], b[name]
+            cols = [c for c in ta.keys() if ta.typenames().get(c, "").find("string") < 0]
+            xa, xb = ta.arrays(cols, library="np"), tb.arrays(cols, library="np")
+            for c in cols:
+                _same_values(xa[c], xb[c], c)
+
+
+def _same_values(va, vb, name):
+    """Equal arrays (NaN equal to NaN), jagged ones (Ragged: offsets and values) included."""
+    if hasattr(va, "offsets"):
+        assert np.array_equal(va.offsets, vb.offsets), name
+        _same_values(va.values, vb.values, name)
+    elif getattr(va, "dtype", None) == object:
+        assert all(np.array_equal(p, q, equal_nan=True) for p, q in zip(va, vb)), name
+    else:
+        assert np.array_equal(va, vb, equal_nan=np.asarray(va).dtype.kind == "f"), name
+
+
+@pytest.mark.parametrize("scheme", ["ROOTFEED_HTTP", "ROOTFEED_HTTPS"])
+def test_open_url_reads_local_values(served, external, scheme):
+    base = served.env[scheme]
+    for name in FILES:
+        _same_tables(os.path.join(external, name), f"{base}/external/{name}")
+
+
+def test_url_with_object_and_rdataframe(served, external):
+    base = served.env["ROOTFEED_HTTPS"]
+    local = os.path.join(external, "uproot-HZZ.root")
+    t = rootfeed.open(f"{base}/external/uproot-HZZ.root:events")
+    assert np.array_equal(t.arrays(["NMuon"])["NMuon"], rootfeed.open(local + ":events").arrays(["NMuon"])["NMuon"])
+    urls = [f"{base}/external/uproot-HZZ.root", f"{served.env['ROOTFEED_HTTP']}/external/uproot-HZZ-zstd.root"]
+    df = rootfeed.RDataFrame("events", urls).Filter("NMuon >= 2")
+    ref = rootfeed.RDataFrame("events", [local, os.path.join(external, "uproot-HZZ-zstd.root")]).Filter("NMuon >= 2")
+    assert df.Count().GetValue() == ref.Count().GetValue() > 0
+    assert np.array_equal(df.AsNumpy(["MET_px"])["MET_px"], ref.AsNumpy(["MET_px"])["MET_px"])
+
+
+def test_remote_errors_name_the_url(served):
+    base = served.env["ROOTFEED_HTTP"]
+    with pytest.raises(FileNotFoundError, match=f"{base}/missing/x.root"):
+        rootfeed.open(f"{base}/missing/x.root")
+    with pytest.raises(OSError, match="access denied"):
+        rootfeed.open(f"{base}/secret/x.root")
