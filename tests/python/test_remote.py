@@ -4,6 +4,7 @@ nginx and xrootd, started once for this module) read the same values as the loca
 errors name the URL."""
 import importlib.util
 import os
+import subprocess
 
 import numpy as np
 import pytest
@@ -90,3 +91,22 @@ def test_remote_errors_name_the_url(served):
         rootfeed.open(f"{base}/missing/x.root")
     with pytest.raises(OSError, match="access denied"):
         rootfeed.open(f"{base}/secret/x.root")
+
+
+def test_cli_on_urls(served, external):
+    """The rootfeed command reads URLs (one, or a chain with a local file) as it reads paths."""
+    rootfeed_bin = os.environ.get("ROOTFEED_BIN") or missing("ROOTFEED_BIN is not set")
+    local = os.path.join(external, "uproot-HZZ.root")
+    url = f"{served.env['ROOTFEED_HTTPS']}/external/uproot-HZZ.root"
+
+    def run(*args):
+        r = subprocess.run([rootfeed_bin, *args], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    for args in (["dump", "--json", "--columns", "Muon_*,MET_px"], ["show"], ["ls", "-l"]):
+        assert run(args[0], f"{url}:events", *args[1:]) == run(args[0], f"{local}:events", *args[1:]).replace(local, url)
+    chain = run("dump", "--json", url, local, "events", "--columns", "NMuon")
+    assert chain == run("dump", "--json", local, local, "events", "--columns", "NMuon")
+    r = subprocess.run([rootfeed_bin, "ls", f"{served.env['ROOTFEED_HTTP']}/missing/f.root"], capture_output=True, text=True)
+    assert r.returncode == 1 and "/missing/f.root" in r.stderr
