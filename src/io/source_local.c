@@ -141,13 +141,19 @@ void rf_source_options_init(rf_source_options *opt)
     opt->timeout_ms = 30000;
 }
 
-/* The backend of a remote URL, or NULL for a local path. */
+#ifdef RF_HAVE_XROOTD
+#define XROOTD_BACKEND (&remote_xrootd)
+#else
+#define XROOTD_BACKEND NULL /* (built without the XRootD client) */
+#endif
+
+/* The backend of a remote URL, or NULL for a local path (or root:// without XRootD). */
 static const remote_backend *remote_scheme(const char *path)
 {
     static const char *const schemes[] = {"http://", "https://", "root://", "roots://", "xroot://"};
     for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
         if (!strncmp(path, schemes[i], strlen(schemes[i])))
-            return i < 2 ? &remote_http : NULL;
+            return i < 2 ? &remote_http : XROOTD_BACKEND;
     return NULL;
 }
 
@@ -166,7 +172,7 @@ rf_status rf_source_open(const char *path, const rf_source_options *opt, rf_sour
     if (be)
         return remote_open(be, path, &o, out, err);
     RF_CHECK(strncmp(path, "root://", 7) && strncmp(path, "roots://", 8) && strncmp(path, "xroot://", 8), err,
-             RF_ERR_UNSUPPORTED, "%s: XRootD is not supported yet", path);
+             RF_ERR_UNSUPPORTED, "%s: this rootfeed was built without XRootD (libxrootd-client-dev)", path);
     if (!strncmp(path, "file://", 7))
         path += 7;
     const char *env = getenv("ROOTFEED_IO");

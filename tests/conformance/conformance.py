@@ -458,7 +458,7 @@ def check_file(colhash, t, ext, jpath, allowed, chunks_all, show_skips, prefix):
                         out("  FAIL %s:%s: %s" % (oname, r.name, reason))
         return
     if prefix:  # the bytes were checked on disk; colhash reads them from the server
-        path = prefix.rstrip("/") + "/external/" + rel
+        path = prefix + "/external/" + rel  # (root://host:port/ + /external: an absolute path)
     listing, lerr = list_objects(colhash, path)
     if lerr:
         t.extra_failures += 1

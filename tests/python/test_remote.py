@@ -30,8 +30,9 @@ def served(external):
     try:
         try:
             srv.start_nginx()
+            srv.start_xrootd()
         except (FileNotFoundError, RuntimeError) as e:
-            missing(f"cannot start nginx: {e}")
+            missing(f"cannot start the servers: {e}")
         old = {k: os.environ.get(k) for k in srv.env}
         os.environ.update(srv.env)
         yield srv
@@ -66,7 +67,7 @@ def _same_values(va, vb, name):
         assert np.array_equal(va, vb, equal_nan=np.asarray(va).dtype.kind == "f"), name
 
 
-@pytest.mark.parametrize("scheme", ["ROOTFEED_HTTP", "ROOTFEED_HTTPS"])
+@pytest.mark.parametrize("scheme", ["ROOTFEED_HTTP", "ROOTFEED_HTTPS", "ROOTFEED_XROOTD"])
 def test_open_url_reads_local_values(served, external, scheme):
     base = served.env[scheme]
     for name in FILES:
@@ -78,7 +79,7 @@ def test_url_with_object_and_rdataframe(served, external):
     local = os.path.join(external, "uproot-HZZ.root")
     t = rootfeed.open(f"{base}/external/uproot-HZZ.root:events")
     assert np.array_equal(t.arrays(["NMuon"])["NMuon"], rootfeed.open(local + ":events").arrays(["NMuon"])["NMuon"])
-    urls = [f"{base}/external/uproot-HZZ.root", f"{served.env['ROOTFEED_HTTP']}/external/uproot-HZZ-zstd.root"]
+    urls = [f"{base}/external/uproot-HZZ.root", f"{served.env['ROOTFEED_XROOTD']}/external/uproot-HZZ-zstd.root"]
     df = rootfeed.RDataFrame("events", urls).Filter("NMuon >= 2")
     ref = rootfeed.RDataFrame("events", [local, os.path.join(external, "uproot-HZZ-zstd.root")]).Filter("NMuon >= 2")
     assert df.Count().GetValue() == ref.Count().GetValue() > 0
@@ -91,22 +92,28 @@ def test_remote_errors_name_the_url(served):
         rootfeed.open(f"{base}/missing/x.root")
     with pytest.raises(OSError, match="access denied"):
         rootfeed.open(f"{base}/secret/x.root")
+    xrd = served.env["ROOTFEED_XROOTD"]
+    with pytest.raises(FileNotFoundError, match=f"{xrd}/missing/x.root: no such file"):
+        rootfeed.open(f"{xrd}/missing/x.root")
 
 
 def test_cli_on_urls(served, external):
     """The rootfeed command reads URLs (one, or a chain with a local file) as it reads paths."""
     rootfeed_bin = os.environ.get("ROOTFEED_BIN") or missing("ROOTFEED_BIN is not set")
     local = os.path.join(external, "uproot-HZZ.root")
-    url = f"{served.env['ROOTFEED_HTTPS']}/external/uproot-HZZ.root"
 
     def run(*args):
         r = subprocess.run([rootfeed_bin, *args], capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stderr
         return r.stdout
 
-    for args in (["dump", "--json", "--columns", "Muon_*,MET_px"], ["show"], ["ls", "-l"]):
-        assert run(args[0], f"{url}:events", *args[1:]) == run(args[0], f"{local}:events", *args[1:]).replace(local, url)
-    chain = run("dump", "--json", url, local, "events", "--columns", "NMuon")
-    assert chain == run("dump", "--json", local, local, "events", "--columns", "NMuon")
-    r = subprocess.run([rootfeed_bin, "ls", f"{served.env['ROOTFEED_HTTP']}/missing/f.root"], capture_output=True, text=True)
-    assert r.returncode == 1 and "/missing/f.root" in r.stderr
+    for scheme in ("ROOTFEED_HTTPS", "ROOTFEED_XROOTD"):
+        url = f"{served.env[scheme]}/external/uproot-HZZ.root"
+        for args in (["dump", "--json", "--columns", "Muon_*,MET_px"], ["show"], ["ls", "-l"]):
+            want = run(args[0], f"{local}:events", *args[1:]).replace(local, url)
+            assert run(args[0], f"{url}:events", *args[1:]) == want
+        chain = run("dump", "--json", url, local, "events", "--columns", "NMuon")
+        assert chain == run("dump", "--json", local, local, "events", "--columns", "NMuon")
+    for url in (f"{served.env['ROOTFEED_HTTP']}/missing/f.root", f"{served.env['ROOTFEED_XROOTD']}/missing/f.root"):
+        r = subprocess.run([rootfeed_bin, "ls", url], capture_output=True, text=True)
+        assert r.returncode == 1 and url in r.stderr and "no such file" in r.stderr, r.stderr

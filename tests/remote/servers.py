@@ -9,7 +9,8 @@ Runs COMMAND with the servers up and these variables set, then stops them:
   ROOTFEED_HTTP   http://127.0.0.1:P         (nginx root: the served folder)
   ROOTFEED_HTTPS  https://localhost:P        (its certificate trusted through SSL_CERT_FILE
                                              and CURL_CA_BUNDLE)
-  ROOTFEED_XROOTD root://127.0.0.1:P/        (xrootd, local root: the served folder)
+  ROOTFEED_XROOTD root://127.0.0.1:P/        (xrootd, local root: the served folder; append
+                                             /PATH: root://host:port//PATH is absolute)
   ROOTFEED_SERVED the served folder on disk
 nginx locations besides the files: /missing -> 404, /secret/ -> 403, /login/ -> 401,
 /broken/ -> 503, /single/ = the files with multi-range requests refused (max_ranges 1),
