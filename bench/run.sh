@@ -26,8 +26,10 @@ echo "== Read, one thread, small files opened once and read over and over (cache
   "$D/uproot-HZZ-lzma.root" events "$D/uproot-HZZ-zstd.root" events "$D/uproot-HZZ-uncompressed.root" events \
   "$D/test_int_multicluster_rntuple_v1-0-0-0.root" ntuple
 for b in build/bench/*/bench_*; do
-  case "$b" in */bench_read) continue ;; esac
+  case "$b" in */bench_read|*/bench_remote) continue ;; esac
   [ -f "$b" ] && [ -x "$b" ] || continue
   echo "== $(basename "$b")"
   "$b" || true
 done
+echo "== Loader over loopback HTTP and XRootD against the local file (bench/remote/run.sh)"
+BENCH_RUNS=$runs bash bench/remote/run.sh

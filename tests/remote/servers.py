@@ -4,14 +4,14 @@ certificate made here by openssl) and xrootd (Debian's xrootd-server), serving a
 folder whose `external/` is the shared corpus (shared/data/external) and a few files of
 their own. Each picks a free port; everything lives in a temporary folder removed at the end.
 
-Usage: servers.py [--http] [--xrootd] -- COMMAND ...
+Usage: servers.py [--http] [--xrootd] [--serve DIR] -- COMMAND ...
 Runs COMMAND with the servers up and these variables set, then stops them:
   ROOTFEED_HTTP   http://127.0.0.1:P         (nginx root: the served folder)
   ROOTFEED_HTTPS  https://localhost:P        (its certificate trusted through SSL_CERT_FILE
                                              and CURL_CA_BUNDLE)
   ROOTFEED_XROOTD root://127.0.0.1:P/        (xrootd, local root: the served folder; append
                                              /PATH: root://host:port//PATH is absolute)
-  ROOTFEED_SERVED the served folder on disk
+  ROOTFEED_SERVED the served folder on disk (--serve DIR: DIR appears in it as `extra/`)
 nginx locations besides the files: /missing -> 404, /secret/ -> 403, /login/ -> 401,
 /broken/ -> 503, /single/ = the files with multi-range requests refused (max_ranges 1),
 /moved/ = a 302 redirect to the files.
@@ -200,6 +200,8 @@ def main(argv):
         print("servers.py: no shared/data/external: not run" + (" (ROOTFEED_REQUIRE_DATA=1: failing)" if require else ""))
         return 1 if require else 0
     srv = Servers(ext)
+    if "--serve" in opts:
+        os.symlink(os.path.abspath(opts[opts.index("--serve") + 1]), os.path.join(srv.www, "extra"))
     try:
         try:
             if "--http" in opts:
