@@ -29,8 +29,10 @@ echo "== Python loader against the C engine (bench/python/bench_loader.py)"
 PYTHONPATH=build/python .venv/bin/python bench/python/bench_loader.py --reps "$runs" \
   --file bench/out/python_loader.root
 for b in build/bench/*/bench_*; do
-  case "$b" in */bench_read) continue ;; esac
+  case "$b" in */bench_read|*/bench_remote) continue ;; esac
   [ -f "$b" ] && [ -x "$b" ] || continue
   echo "== $(basename "$b")"
   "$b" || true
 done
+echo "== Loader over loopback HTTP and XRootD against the local file (bench/remote/run.sh)"
+BENCH_RUNS=$runs bash bench/remote/run.sh

@@ -12,8 +12,22 @@
  *   rf_source_new(&ops, my_ctx, my_size, "my://file.root", &src, &err);
  *   rf_file_open_source(src, &f, &err);           (f owns src from here on)
  *
+ * Remote files. rf_source_open also opens http://, https:// (libcurl) and root://, roots://,
+ * xroot:// (the XRootD client) URLs. A remote file is read through a cache of blocks of
+ * `readahead` bytes shared by every source of that URL in the process (the options of the
+ * first one apply while it is open): a read fetches the blocks it lacks - up to `threads`
+ * requests at once, adjacent ranges as one, several ranges per request where the server
+ * takes them (HTTP multi-range, XRootD vector reads) - and forward reads fetch the next
+ * blocks ahead; at most `memory_limit` bytes stay cached. Transient failures (connection
+ * reset, timeout, HTTP 5xx) are retried `retries` times with growing pauses; a request that
+ * makes no progress for `timeout_ms` is abandoned (and retried). A missing file is
+ * RF_ERR_NO_FILE, a refused or unauthenticated one RF_ERR_IO, both naming the URL; a read
+ * returns the file's bytes or an error, never partial data. HTTPS certificates are checked
+ * against the system's authorities, or the bundle named by SSL_CERT_FILE / CURL_CA_BUNDLE.
+ *
  * Threads. A source made by rf_source_open may be used from several threads at once when it
- * is memory-mapped; a custom source whose ops do not say thread_safe is serialised by a lock.
+ * is memory-mapped; a remote source serves one thread at a time (open one per thread: they
+ * share the cache); a custom source whose ops do not say thread_safe is serialised by a lock.
  */
 #ifndef ROOTFEED_SOURCE_H
 #define ROOTFEED_SOURCE_H
@@ -66,13 +80,15 @@ typedef struct rf_source_options {
     size_t readahead;     /* bytes of the read-ahead window of pread/remote sources: 1 MiB */
     int threads;          /* requests a remote source may have in flight: 4 */
     size_t memory_limit;  /* bytes a source may keep buffered (remote read-ahead): 64 MiB */
+    int retries;          /* remote: attempts after a transient failure: 5 */
+    int timeout_ms;       /* remote: abandon a connection attempt or a stalled transfer: 30000 */
 } rf_source_options;
 
 void rf_source_options_init(rf_source_options *opt);
 
-/* Opens a path (or file:// URL) as a source. root:// and http(s):// URLs are
- * RF_ERR_UNSUPPORTED ("remote files are not supported yet") in this version. A missing file
- * is RF_ERR_NO_FILE. opt may be NULL for the defaults. */
+/* Opens a path, a file:// URL or a remote URL (http://, https://, root://, roots://,
+ * xroot://) as a source. A missing file is RF_ERR_NO_FILE. opt may be NULL for the
+ * defaults. */
 rf_status rf_source_open(const char *path, const rf_source_options *opt, rf_source **out,
                          rf_error *err);
 /* A source over the callbacks ops (copied) with context ctx, of size bytes, named name (for
@@ -85,6 +101,10 @@ uint64_t rf_source_size(const rf_source *s);
 const char *rf_source_name(const rf_source *s);
 rf_status rf_source_read(rf_source *s, uint64_t offset, void *buf, size_t n, rf_error *err);
 rf_status rf_source_read_many(rf_source *s, const rf_range *ranges, size_t n, rf_error *err);
+/* A hint: ranges (dst unused) will be read soon. Remote sources start fetching the ones they
+ * lack without waiting (as far as memory_limit allows), so the loader can have the next
+ * chunk's baskets arrive while the current chunk is decoded; other sources ignore it. */
+rf_status rf_source_advise(rf_source *s, const rf_range *ranges, size_t n, rf_error *err);
 
 /* Opens a ROOT file over a source, which the file owns from then on (closed with it, also
  * when this fails). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what rootfeed builds and tests with, idempotently, on a fresh Debian 12 machine:
 #   1. Debian packages (apt-get, as root): compiler, Meson/Ninja, the -dev libraries of the
-#      codecs, clang for the fuzzers;
+#      codecs, clang for the fuzzers, libcurl and the XRootD client for remote files, and the
+#      servers the remote-read tests start on loopback (nginx, xrootd, openssl for HTTPS);
 #   2. .venv: a virtual environment made with the python3 on PATH and pip (pip finds the
 #      torch CPU wheel the machines carry in /opt/wheels; uv and poetry would not), holding the
 #      exact pins of python/requirements.txt and python/constraints.txt.
@@ -10,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(ninja-build pkg-config gcc g++ clang libclang-rt-14-dev make
-      libdeflate-dev libzstd-dev liblz4-dev liblzma-dev libxxhash-dev zlib1g-dev libcurl4-openssl-dev)
+      libdeflate-dev libzstd-dev liblz4-dev liblzma-dev libxxhash-dev zlib1g-dev libcurl4-openssl-dev
+      libxrootd-client-dev xrootd-client xrootd-server nginx openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 
-/* Expands the specs; remote ones are refused for now. */
+/* Expands the specs (paths, patterns, URLs). */
 static int expand(const char *cmd, char *const *specs, int n, rf_path_item **items, size_t *count)
 {
     *items = NULL;
@@ -21,9 +21,6 @@ static int expand(const char *cmd, char *const *specs, int n, rf_path_item **ite
     for (int i = 0; i < n && !rc; i++)
         if (rf_path_expand(specs[i], items, count, &err) != RF_OK)
             rc = cli_error(cmd, "%s", err.msg);
-    for (size_t i = 0; i < *count && !rc; i++)
-        if ((*items)[i].remote)
-            rc = cli_error(cmd, "%s: remote files are not supported yet", (*items)[i].path);
     if (rc) {
         rf_path_items_free(*items, *count);
         *items = NULL;

@@ -6,7 +6,9 @@
  *         keeps the Buffer (and so the block) alive, whatever happens to the file.
  * File    an rf_file. Its C calls run without the GIL under a per-file lock (a file and its
  *         tables serve one thread at a time). close() forbids new work at once; the C file is
- *         freed when its last Table goes.
+ *         freed when its last Table goes. Over a path or URL, or over a Python file object
+ *         (binary file, io.BytesIO, an fsspec file: seek + read) through a custom byte source
+ *         whose reads take the GIL.
  * Table   an rf_table of a File; read() returns fresh Buffers per call.
  * Plan    an rf_expr_plan (filters and defines) evaluated over columns given as Buffers.
  * Policy (names, arrays, awkward, errors with close names) lives in the Python modules. */
@@ -15,6 +17,8 @@
 #include <pythread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rootfeed_source.h"
 
 static PyObject *FormatError;
 
@@ -207,20 +211,180 @@ static void file_release_c(FileObject *fo)
     }
 }
 
-static int File_init(FileObject *fo, PyObject *args, PyObject *kw)
+/* ------------------------------------------------------------------ file objects */
+
+/* A Python file object as a byte source: its seek and read run under the GIL, one call at a
+ * time (the ops do not say thread_safe, so the library serialises them). */
+typedef struct pysrc {
+    PyObject *obj;
+    char name[256];
+} pysrc;
+
+/* The pending Python exception as text (and cleared). */
+static void pysrc_exception(char *out, size_t n)
 {
-    static char *names[] = {"path", NULL};
-    PyObject *path;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&", names, PyUnicode_FSConverter, &path))
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *text = value ? PyObject_Str(value) : NULL;
+    const char *msg = text ? PyUnicode_AsUTF8(text) : NULL;
+    snprintf(out, n, "%s%s%s", type ? ((PyTypeObject *)type)->tp_name : "error", msg && *msg ? ": " : "",
+             msg ? msg : "");
+    PyErr_Clear();
+    Py_XDECREF(text);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+}
+
+/* Copies what obj.read(n - *got) returns into buf + *got; 0 at the end of the object, -1
+ * on an exception. */
+static int pysrc_read_some(PyObject *obj, uint8_t *buf, size_t n, size_t *got)
+{
+    PyObject *data = PyObject_CallMethod(obj, "read", "n", (Py_ssize_t)(n - *got));
+    if (!data)
         return -1;
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) != 0) {
+        Py_DECREF(data);
+        return -1;
+    }
+    size_t len = (size_t)view.len < n - *got ? (size_t)view.len : n - *got;
+    memcpy(buf + *got, view.buf, len);
+    *got += len;
+    PyBuffer_Release(&view);
+    Py_DECREF(data);
+    return len > 0;
+}
+
+static rf_status pysrc_read(void *ctx, uint64_t offset, void *buf, size_t n, rf_error *err)
+{
+    pysrc *p = ctx;
+    PyGILState_STATE g = PyGILState_Ensure();
+    size_t got = 0;
+    int rc = 1;
+    PyObject *r = PyObject_CallMethod(p->obj, "seek", "K", (unsigned long long)offset);
+    if (!r)
+        rc = -1;
+    Py_XDECREF(r);
+    while (rc > 0 && got < n)
+        rc = pysrc_read_some(p->obj, buf, n, &got);
+    char why[200] = "";
+    if (rc < 0)
+        pysrc_exception(why, sizeof why);
+    PyGILState_Release(g);
+    if (rc >= 0 && got == n)
+        return RF_OK;
+    if (err) {
+        err->code = RF_ERR_IO;
+        if (rc < 0)
+            snprintf(err->msg, sizeof err->msg, "%s: reading %zu bytes at offset %llu: %s", p->name, n,
+                     (unsigned long long)offset, why);
+        else
+            snprintf(err->msg, sizeof err->msg, "%s: the file object gave %zu of the %zu bytes at offset %llu",
+                     p->name, got, n, (unsigned long long)offset);
+    }
+    return RF_ERR_IO;
+}
+
+static void pysrc_close(void *ctx)
+{
+    pysrc *p = ctx;
+    PyGILState_STATE g = PyGILState_Ensure();
+    Py_DECREF(p->obj);
+    PyGILState_Release(g);
+    free(p);
+}
+
+/* obj's size: seek(0, 2) then tell(); -1 with an exception set when it cannot seek. */
+static long long pysrc_size(PyObject *obj)
+{
+    PyObject *r = PyObject_CallMethod(obj, "seek", "ii", 0, 2);
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    r = PyObject_CallMethod(obj, "tell", NULL);
+    long long size = r ? PyLong_AsLongLong(r) : -1;
+    Py_XDECREF(r);
+    return size;
+}
+
+/* A source over the file object obj, named name. */
+static rf_source *pysrc_new(PyObject *obj, const char *name)
+{
+    long long size = pysrc_size(obj);
+    if (size < 0) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "%s: the file object gives a negative size", name);
+        return NULL;
+    }
+    pysrc *p = calloc(1, sizeof *p);
+    if (!p) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    Py_INCREF(obj);
+    p->obj = obj;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    rf_source_ops ops = {sizeof ops, pysrc_read, NULL, NULL, pysrc_close, 0, 0};
+    rf_source *src = NULL;
+    rf_error err = {0};
+    rf_status s = rf_source_new(&ops, p, (uint64_t)size, name, &src, &err); /* (closes p on failure) */
+    if (s) {
+        rfpy_raise(s, err.msg);
+        return NULL;
+    }
+    return src;
+}
+
+/* ------------------------------------------------------------------ File */
+
+static int file_init_common(FileObject *fo)
+{
     if (fo->f) {
-        Py_DECREF(path);
         PyErr_SetString(PyExc_RuntimeError, "File already initialised");
         return -1;
     }
     if (!fo->lock && !(fo->lock = PyThread_allocate_lock())) {
-        Py_DECREF(path);
         PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* File(fileobj, name): a ROOT file read through fileobj's seek and read. */
+static int file_init_object(FileObject *fo, PyObject *obj, const char *name)
+{
+    if (file_init_common(fo))
+        return -1;
+    rf_source *src = pysrc_new(obj, name);
+    if (!src)
+        return -1;
+    rf_error err = {0};
+    rf_status s;
+    Py_BEGIN_ALLOW_THREADS
+    s = rf_file_open_source(src, &fo->f, &err);
+    Py_END_ALLOW_THREADS
+    if (s) {
+        rfpy_raise(s, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int File_init(FileObject *fo, PyObject *args, PyObject *kw)
+{
+    static char *names[] = {"path", "name", NULL};
+    PyObject *arg;
+    const char *name = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|s", names, &arg, &name))
+        return -1;
+    if (!PyUnicode_Check(arg) && !PyBytes_Check(arg) && !PyObject_HasAttrString(arg, "__fspath__"))
+        return file_init_object(fo, arg, name ? name : "<file object>");
+    PyObject *path;
+    if (!PyUnicode_FSConverter(arg, &path))
+        return -1;
+    if (file_init_common(fo)) {
+        Py_DECREF(path);
         return -1;
     }
     rf_error err = {0};
@@ -322,7 +486,7 @@ static PyTypeObject File_Type = {
     .tp_basicsize = sizeof(FileObject),
     .tp_dealloc = (destructor)File_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "File(path): an open ROOT file (rf_file).",
+    .tp_doc = "File(path) or File(fileobj, name): an open ROOT file (rf_file).",
     .tp_methods = File_methods,
     .tp_getset = File_getset,
     .tp_init = (initproc)File_init,

@@ -37,9 +37,7 @@ def _files(filenames):
     out = []
     for f in filenames:
         f = os.fspath(f)
-        if f.startswith(("root://", "http://", "https://")):
-            raise OSError(f"{f}: remote files are not supported yet")
-        if glob.has_magic(f):
+        if glob.has_magic(f) and not f.startswith(("root://", "roots://", "xroot://", "http://", "https://")):
             matched = sorted(glob.glob(f))
             if not matched:
                 raise FileNotFoundError(f"{f}: no file matches the pattern")

@@ -570,8 +570,14 @@ class File:
     """An open ROOT file (uproot's ReadOnlyDirectory); use as a context manager."""
 
     def __init__(self, path, num_threads=None):
-        self.file_path = os.fspath(path)
-        self._f = _core.File(self.file_path)
+        obj = _file_object(path)
+        if obj is None:
+            self.file_path = os.fspath(path)
+            self._f = _core.File(self.file_path)
+        else:  # (a file object serves one read at a time: no reader threads)
+            self.file_path = str(getattr(obj, "path", None) or getattr(obj, "name", None) or "<file object>")
+            self._f = _core.File(obj, self.file_path)
+            num_threads = 1
         self._objects = None
         self._spares = {}  # table path -> [extra handles for reader threads]
         self.num_threads = _default_threads() if num_threads is None else int(num_threads)
@@ -651,12 +657,24 @@ class File:
 
 # ------------------------------------------------------------------ opening and many files
 
+_URL_SCHEMES = ("root://", "roots://", "xroot://", "http://", "https://", "file://")
+
+
+def _is_url(path):
+    return path.startswith(_URL_SCHEMES)
+
+
 def _split_spec(spec):
     """'file.root:tree' -> ('file.root', 'tree'); a plain path -> (path, None). A colon that is
-    part of a URL scheme or of an existing path stays in the path."""
+    part of a URL (scheme, port) or of an existing path stays in the path: in a URL only a
+    colon after the last '/' starts the object ('https://host:8080/f.root:events')."""
     spec = os.fspath(spec)
-    if spec.startswith(("root://", "http://", "https://", "file://")):
-        raise OSError(f"{spec}: remote files are not supported yet")
+    if _is_url(spec):
+        head, _, tail = spec.rpartition("/")
+        if ":" in tail:
+            name, _, obj = tail.partition(":")
+            return head + "/" + name, obj or None
+        return spec, None
     if ":" in spec and not os.path.exists(spec):
         path, _, obj = spec.rpartition(":")
         if path:
@@ -664,9 +682,23 @@ def _split_spec(spec):
     return spec, None
 
 
+def _file_object(path):
+    """The readable, seekable binary file object path is (an open file, io.BytesIO, an fsspec
+    file; an fsspec OpenFile is opened), or None for a path or URL."""
+    if isinstance(path, (str, bytes, os.PathLike)):
+        return None
+    if not hasattr(path, "read") and callable(getattr(path, "open", None)):
+        path = path.open()  # fsspec's OpenFile
+    if not (hasattr(path, "read") and hasattr(path, "seek")):
+        raise TypeError(f"rootfeed.open: {path!r} is neither a path nor a binary file object (read and seek)")
+    return path
+
+
 def open(path, *, object_cache=None, num_threads=None, **options):
     """Opens a ROOT file and returns a :class:`File` (a context manager), or, for
-    ``"file.root:tree"``, that :class:`Table` directly, as ``uproot.open`` does.
+    ``"file.root:tree"``, that :class:`Table` directly, as ``uproot.open`` does. ``path`` may
+    also be a binary file object with read and seek (an open file, io.BytesIO, an fsspec file
+    or OpenFile): its bytes are read through those calls, one at a time.
 
     num_threads: threads that decode the columns of one read (``arrays``) at once; default
     the CPUs this process may run on. Reads under a few MB stay on the calling thread.
@@ -674,6 +706,9 @@ def open(path, *, object_cache=None, num_threads=None, **options):
     Raises FileNotFoundError (no such file), rootfeed.FormatError (not a ROOT file or
     corrupt), KeyError (no such object; the message lists the closest names)."""
     del object_cache, options  # accepted for uproot compatibility; rootfeed keeps no cache
+    fileobj = _file_object(path)
+    if fileobj is not None:
+        return File(fileobj)
     file_path, obj = _split_spec(path)
     f = File(file_path, num_threads)
     return f[obj] if obj else f
@@ -691,7 +726,7 @@ def _expand(files):
     out = []
     for path, obj in items:
         path = os.fspath(path)
-        if glob.has_magic(path):
+        if glob.has_magic(path) and not _is_url(path):
             matched = sorted(glob.glob(path))
             if not matched:
                 raise FileNotFoundError(f"{path}: no file matches the pattern")

@@ -1,8 +1,8 @@
 /* source.h - byte sources: where a ROOT file's bytes come from. A source knows its size and
  * reads exact ranges at absolute offsets (pread semantics, no cursor, so several readers may
  * share one). Local files are memory-mapped (pread behind a read-ahead window where mapping
- * fails); HTTP range requests and XRootD implement the same table later, with read_many
- * letting them coalesce the scattered ranges of one cluster.
+ * fails); remote files (HTTP(S), XRootD: remote.h) implement the same table, with read_many
+ * and advise letting them coalesce the scattered ranges of one cluster and fetch them ahead.
  *
  * Views and threads. A source whose `stable_views` is 1 (a mapped file, memory) promises:
  * view_at never fails for a range inside the file, the pointer it gives stays valid until the
@@ -45,6 +45,9 @@ struct rf_source {
      * work that used views; returns RF_ERR_IO (in err) when the viewed bytes were not the
      * file's (it was truncated under the mapping), else st unchanged. */
     rf_status (*check)(rf_source *s, rf_status st, rf_error *err);
+    /* Optional (NULL: nothing to do): starts fetching ranges that will be read soon, without
+     * waiting for them (remote sources; see rf_source_advise). */
+    rf_status (*advise)(rf_source *s, const rf_range *ranges, size_t n, rf_error *err);
     uint64_t size;
     char *name; /* file name or URL, for messages */
     int stable_views;

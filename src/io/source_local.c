@@ -1,5 +1,5 @@
 /* source_local.c - which source a path gets (rf_source_open: mapped, or pread behind
- * read-ahead; remote schemes refused until they are implemented), the public accessors, the
+ * read-ahead; remote URLs to their backends), the public accessors, the
  * pread source (never reading the whole file) and the memory source (fuzzers and tests feed
  * bytes without touching the disk). */
 #define _GNU_SOURCE
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../common/error.h"
+#include "remote.h"
 
 #define READAHEAD_BYTES (1u << 20) /* pread: one read serves the nearby baskets */
 
@@ -136,15 +137,24 @@ void rf_source_options_init(rf_source_options *opt)
     opt->readahead = READAHEAD_BYTES;
     opt->threads = 4;
     opt->memory_limit = (size_t)64 << 20;
+    opt->retries = 5;
+    opt->timeout_ms = 30000;
 }
 
-static int is_remote(const char *path)
+#ifdef RF_HAVE_XROOTD
+#define XROOTD_BACKEND (&remote_xrootd)
+#else
+#define XROOTD_BACKEND NULL /* (built without the XRootD client) */
+#endif
+
+/* The backend of a remote URL, or NULL for a local path (or root:// without XRootD). */
+static const remote_backend *remote_scheme(const char *path)
 {
-    static const char *const schemes[] = {"root://", "roots://", "xroot://", "http://", "https://"};
+    static const char *const schemes[] = {"http://", "https://", "root://", "roots://", "xroot://"};
     for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
         if (!strncmp(path, schemes[i], strlen(schemes[i])))
-            return 1;
-    return 0;
+            return i < 2 ? &remote_http : XROOTD_BACKEND;
+    return NULL;
 }
 
 /* A local file: memory-mapped (RF_IO_AUTO unless ROOTFEED_IO=pread, RF_IO_MMAP), else pread
@@ -158,7 +168,11 @@ rf_status rf_source_open(const char *path, const rf_source_options *opt, rf_sour
     rf_source_options_init(&o);
     if (opt)
         memcpy(&o, opt, opt->size < sizeof o ? opt->size : sizeof o);
-    RF_CHECK(!is_remote(path), err, RF_ERR_UNSUPPORTED, "%s: remote files are not supported yet", path);
+    const remote_backend *be = remote_scheme(path);
+    if (be)
+        return remote_open(be, path, &o, out, err);
+    RF_CHECK(strncmp(path, "root://", 7) && strncmp(path, "roots://", 8) && strncmp(path, "xroot://", 8), err,
+             RF_ERR_UNSUPPORTED, "%s: this rootfeed was built without XRootD (libxrootd-client-dev)", path);
     if (!strncmp(path, "file://", 7))
         path += 7;
     const char *env = getenv("ROOTFEED_IO");
@@ -193,4 +207,10 @@ rf_status rf_source_read_many(rf_source *s, const rf_range *ranges, size_t n, rf
 {
     RF_CHECK(s && (ranges || !n), err, RF_ERR_ARG, "rf_source_read_many: NULL source or ranges");
     return s->read_many(s, ranges, n, err);
+}
+
+rf_status rf_source_advise(rf_source *s, const rf_range *ranges, size_t n, rf_error *err)
+{
+    RF_CHECK(s && (ranges || !n), err, RF_ERR_ARG, "rf_source_advise: NULL source or ranges");
+    return s->advise ? s->advise(s, ranges, n, err) : RF_OK;
 }

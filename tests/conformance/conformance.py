@@ -3,6 +3,11 @@
 bit-exactly as the reference (expected/*.json, format in expected/FORMAT.md).
 
 Usage: conformance.py COLHASH [--only SUBSTRING] [--chunks-all] [--no-skips]
+                      [--url-prefix-env NAME] [--no-chunks]
+
+--url-prefix-env NAME: colhash reads each file from the URL $NAME/external/FILE instead of
+its path (tests/remote/servers.py serves the corpus over HTTP and XRootD and sets NAME).
+--no-chunks: no second read in entry ranges (the remote runs of the sanitizer build).
 
 For each expected/<stem>.json and each TTree / ROOT::RNTuple object in it, runs
 `COLHASH FILE OBJECT` (tests/conformance/colhash.c: the public C API, SHA-256 of the values as
@@ -429,11 +434,12 @@ def file_problem(path, ref):
     return None
 
 
-def check_file(colhash, t, ext, jpath, allowed, chunks_all, show_skips):
+def check_file(colhash, t, ext, jpath, allowed, chunks_all, show_skips, prefix):
     stem = os.path.basename(jpath)[:-5]
     with open(jpath, encoding="utf-8") as f:
         ref = json.load(f)
-    path = os.path.join(ext, ref.get("file", stem + ".root"))
+    rel = ref.get("file", stem + ".root")
+    path = os.path.join(ext, rel)
     twin = None
     if stem in TWINS:
         with open(os.path.join(ext, "expected", TWINS[stem] + ".json"), encoding="utf-8") as f:
@@ -451,6 +457,8 @@ def check_file(colhash, t, ext, jpath, allowed, chunks_all, show_skips):
                     if reason:
                         out("  FAIL %s:%s: %s" % (oname, r.name, reason))
         return
+    if prefix:  # the bytes were checked on disk; colhash reads them from the server
+        path = prefix + "/external/" + rel  # (root://host:port/ + /external: an absolute path)
     listing, lerr = list_objects(colhash, path)
     if lerr:
         t.extra_failures += 1
@@ -488,7 +496,18 @@ def main(argv):
     colhash = os.path.abspath(args[0])
     only = args[args.index("--only") + 1] if "--only" in args else None
     chunks_all = "--chunks-all" in args
+    if "--no-chunks" in args:
+        CHUNK_FILES.clear()
     show_skips = "--no-skips" not in args
+    prefix = None
+    if "--url-prefix-env" in args:
+        var = args[args.index("--url-prefix-env") + 1]
+        prefix = os.environ.get(var)
+        if not prefix:
+            out("conformance: --url-prefix-env %s, but %s is not set" % (var, var))
+            out("0 passed, 1 failed, 0 skipped")
+            return 1
+        out("conformance: reading the files from %s" % prefix)
     ext = os.path.join(shared_dir(), "data", "external")
     expected = os.path.join(ext, "expected")
     if not os.path.isdir(expected):
@@ -507,7 +526,7 @@ def main(argv):
         names = [n for n in names if only in n]
     t0 = time.time()
     for n in names:
-        check_file(colhash, t, ext, os.path.join(expected, n), allowed, chunks_all, show_skips)
+        check_file(colhash, t, ext, os.path.join(expected, n), allowed, chunks_all, show_skips, prefix)
     for key in sorted(set(allowed) - t.used_allow):
         if only is None:
             out("note: allow-list entry matches no in-scope column: %s" % "\t".join(key))

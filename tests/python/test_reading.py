@@ -180,8 +180,6 @@ def test_errors(hzz, tmp_path):
         trunc.write_bytes(f.read(5000))
     with pytest.raises((rootfeed.FormatError, OSError)):
         rootfeed.open(trunc)["events"].arrays()
-    with pytest.raises(OSError, match="remote files are not supported"):
-        rootfeed.open("root://eos.example//x.root")
 
 
 def test_help_reads_like_uproot():

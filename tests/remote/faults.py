@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+"""Fault test of the remote sources: a TCP proxy between test_remote's `cat` client and the
+server (nginx at ROOTFEED_HTTP or xrootd at ROOTFEED_XROOTD, from servers.py) that cuts
+responses mid-body (a plain close or a reset), stalls them past the client's timeout, or
+refuses connections. Each scenario reads whole
+files in scattered pieces through a small cache: with faults on some connections every byte
+must still match (retries counted); with every connection cut the read must end in a clean
+error naming the URL, never in wrong bytes.
+
+Usage (under servers.py --http / --xrootd): faults.py TEST_REMOTE http|xrootd
+(XRootD's client reconnects by itself after a cut: there a success needs no retry of ours.)
+Ends with `N passed, N failed`.
+"""
+import os
+import select
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+
+class Proxy:
+    """Forwards 127.0.0.1:port to target; policy(k) says what to do to connection k:
+    None (nothing), ("cut", nbytes, reset), ("stall", nbytes, seconds) or ("refuse",)."""
+
+    def __init__(self, target_port, policy):
+        self.target, self.policy, self.count = target_port, policy, 0
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.faults = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            act = self.policy(self.count)
+            self.count += 1
+            if act and act[0] == "refuse":
+                self.faults += 1
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                c.close()
+                continue
+            threading.Thread(target=self.relay, args=(c, act), daemon=True).start()
+
+    def relay(self, c, act):
+        """One thread per connection (a socket closed while another thread reads it would
+        not be shut down): bytes both ways; the server's side cut or stalled as act says."""
+        s = socket.create_connection(("127.0.0.1", self.target))
+        sent = 0
+        try:
+            while True:
+                ready, _, _ = select.select([c, s], [], [])
+                if c in ready:
+                    data = c.recv(65536)
+                    if not data:
+                        break
+                    s.sendall(data)
+                if s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        break
+                    if act and sent + len(data) > act[1]:
+                        keep = act[1] - sent
+                        c.sendall(data[:keep])
+                        sent += keep
+                        data = data[keep:]
+                        self.faults += 1
+                        if act[0] == "cut":
+                            if act[2]:  # a reset rather than a close
+                                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                            break
+                        time.sleep(act[2])  # a stall, then the rest
+                        act = None
+                    c.sendall(data)
+                    sent += len(data)
+        except OSError:
+            pass
+        c.close()
+        s.close()
+
+    def close(self):
+        self.sock.close()
+
+
+passed = failed = 0
+
+
+def check(cond, msg):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL " + msg, flush=True)
+
+
+def cat(tool, url, local, retries, timeout_ms):
+    p = subprocess.run([tool, "cat", url, local, str(retries), str(timeout_ms)],
+                       capture_output=True, text=True, timeout=120)
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+def main(tool, proto):
+    base, served = os.environ["ROOTFEED_XROOTD" if proto == "xrootd" else "ROOTFEED_HTTP"], os.environ["ROOTFEED_SERVED"]
+    port = int(base.rstrip("/").rsplit(":", 1)[1])
+    pattern = "root://127.0.0.1:%d//%s" if proto == "xrootd" else "http://127.0.0.1:%d/%s"
+    files = ["bytes.bin", "external/uproot-HZZ.root"]
+    scenarios = [
+        # (name, policy, retries, timeout_ms, expect ok)
+        ("every 2nd connection cut mid-response", lambda k: ("cut", 30000 + 7919 * k, False) if k % 2 == 0 else None, 8, 5000, True),
+        ("every 2nd connection reset mid-response", lambda k: ("cut", 20000 + 4999 * k, True) if k % 2 == 0 else None, 8, 5000, True),
+        ("first 2 connections refused", lambda k: ("refuse",) if k < 2 else None, 5, 5000, True),
+        ("first connection stalls 2.5 s (timeout 1 s)", lambda k: ("stall", 9000, 2.5) if k == 0 else None, 5, 1000, True),
+        ("every connection cut", lambda k: ("cut", 5000, k % 2 == 1), 2, 1000, False),
+    ]
+    for name, policy, retries, timeout_ms, ok in scenarios:
+        for rel in files:
+            proxy = Proxy(port, policy)
+            url = pattern % (proxy.port, rel)
+            t0 = time.time()
+            rc, text = cat(tool, url, os.path.join(served, rel), retries, timeout_ms)
+            proxy.close()
+            print("%s, %s: %s (%.1fs, %d faults)" % (name, rel, text, time.time() - t0, proxy.faults), flush=True)
+            check("CORRUPT" not in text, "%s, %s: wrong bytes delivered: %s" % (name, rel, text))
+            check(proxy.faults > 0, "%s, %s: the proxy injected no fault" % (name, rel))
+            if ok:
+                words = text.split()
+                check(rc == 0 and words[0] == "ok" and (int(words[2]) > 0 or proto == "xrootd"),
+                      "%s, %s: want ok after retries, got %s" % (name, rel, text))
+            else:
+                check(rc != 0 and text.startswith("error:") and url in text and "attempts" in text,
+                      "%s, %s: want a clean error naming the URL after the retries, got %s" % (name, rel, text))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "http"))
