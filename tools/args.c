@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/error.h"
 
 static void verror(const char *cmd, const char *fmt, va_list ap)
 {
@@ -289,33 +290,12 @@ int cli_range(const char *cmd, const char *text, int64_t total, const char *what
 
 /* ---- suggestions ---- */
 
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[257];
-    if (la > 256 || lb > 256)
-        return (size_t)-1;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t sub = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
-            row[j] = sub < best ? sub : best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* Distance to a candidate, also to its last path component ("tree" is close to "dir/tree"). */
 static size_t closeness(const char *name, const char *cand)
 {
-    size_t d = distance(name, cand);
+    size_t d = rf_edit_distance(name, strlen(name), cand);
     const char *slash = strrchr(cand, '/');
-    size_t d2 = slash ? distance(name, slash + 1) : d;
+    size_t d2 = slash ? rf_edit_distance(name, strlen(name), slash + 1) : d;
     return d2 < d ? d2 : d;
 }
 

@@ -1,6 +1,7 @@
 /* error.c - status names, dtype/kind tables and the rf_error formatting helpers. */
 #include "error.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,4 +65,25 @@ const char *rf_kind_name(rf_kind k)
 {
     static const char *const names[] = {"flat", "fixed", "jagged", "string"};
     return (unsigned)k < 4 ? names[k] : "?";
+}
+
+size_t rf_edit_distance(const char *a, size_t la, const char *b)
+{
+    size_t lb = strlen(b), row[257];
+    if (la > 256 || lb > 256)
+        return (size_t)-1;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t sub = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            size_t best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
+            row[j] = sub < best ? sub : best;
+            diag = up;
+        }
+    }
+    return row[lb];
 }

@@ -28,4 +28,8 @@ rf_status rf_wrap(rf_error *err, rf_status code, const char *fmt, ...) RF_PRINTF
  * maximum key size is 1 GiB, so larger claims are corrupt and never allocated. */
 #define RF_MAX_OBJECT ((uint64_t)1 << 30)
 
+/* Edit distance between a[0, la) and b, ignoring case, for "did you mean" hints;
+ * (size_t)-1 when either is longer than 256 characters. */
+size_t rf_edit_distance(const char *a, size_t la, const char *b);
+
 #endif

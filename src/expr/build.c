@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "../common/error.h"
 
 size_t rf_ex_type_size(int t)
 {
@@ -270,35 +271,11 @@ ex_node *rf_ex_size(ex_parser *ps, ex_node *v, int pos)
     return nd;
 }
 
-/* Smallest edit distance to a schema name, for "did you mean". */
-static size_t edit_distance(const char *a, size_t la, const char *b)
-{
-    size_t lb = strlen(b), row[64];
-    if (la >= 63 || lb >= 63)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static ex_node *unknown_column(ex_parser *ps, const char *name, size_t len, int pos)
 {
     size_t best = 99, bi = 0;
     for (size_t i = 0; i < ps->nschema; i++) {
-        size_t d = edit_distance(name, len, ps->schema[i].name);
+        size_t d = rf_edit_distance(name, len, ps->schema[i].name);
         if (d < best)
             best = d, bi = i;
     }
