@@ -5,8 +5,9 @@
  *   Filter: "nMuon >= 2 && Muon_pt[0] > 25"      Define: "Muon_pt[1] / Muon_pt[0]"
  *
  * Grammar (C++ precedence): numbers (2 is int64, 2.5 and 1e3 double, 2.5f float, 0x1F, true,
- * false, suffixes u/l/ul/ll, NAN and INFINITY as float), column names, rdfentry_ (the entry
- * number), M_PI, parentheses,
+ * false, suffixes u/l/ul/ll, NAN and INFINITY as float), column names (also names with '.' or
+ * ':' that the schema holds: PHYSLITE's "AnalysisMuonsAuxDyn.pt", in RNTuple
+ * "AnalysisMuonsAuxDyn:pt"), rdfentry_ (the entry number), M_PI, parentheses,
  * ?:, || && | ^ &, == != < <= > >=, << >>, + - * / %, unary - + ! ~, C casts "(float)x",
  * functional casts "float(x)", static_cast<T>(x), v[i], v[mask], v.size(), and calls:
  *   math      abs fabs sqrt cbrt exp exp2 expm1 log log2 log10 log1p sin cos tan asin acos atan

@@ -39,8 +39,8 @@ static void column(rf_expr_column *c, rf_column_data *d, const char *name, rf_dt
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static rf_expr_column cols[9];
-    static rf_column_data cd[9];
+    static rf_expr_column cols[11];
+    static rf_column_data cd[11];
     column(&cols[0], &cd[0], "i", RF_INT32, i32v, NE, NULL, 0);
     column(&cols[1], &cd[1], "u", RF_UINT64, u64v, NE, NULL, 0);
     column(&cols[2], &cd[2], "f", RF_FLOAT32, f32v, NE, NULL, 0);
@@ -50,6 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     column(&cols[6], &cd[6], "Jet_id", RF_INT16, ia, 8, off_a, 0);
     column(&cols[7], &cd[7], "Mu_pt", RF_FLOAT64, vb, 5, off_b, 0);
     column(&cols[8], &cd[8], "arr", RF_FLOAT32, fixed3, 3 * NE, NULL, 3);
+    column(&cols[9], &cd[9], "Mu.pt", RF_FLOAT64, vb, 5, off_b, 0);  /* PHYSLITE's spellings */
+    column(&cols[10], &cd[10], "Mu:pt", RF_FLOAT64, vb, 5, off_b, 0);
     char *text = malloc(size + 1);
     if (!text)
         return 0;
@@ -57,18 +59,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = 0;
     rf_expr *e = NULL;
     rf_error err;
-    if (rf_expr_compile(text, cols, 9, &e, &err) == RF_OK) {
+    if (rf_expr_compile(text, cols, 11, &e, &err) == RF_OK) {
         rf_column_data out;
         rf_column_data_init(&out);
-        rf_expr_eval(e, cols, 9, 1000, NE, &out, &err);
+        rf_expr_eval(e, cols, 11, 1000, NE, &out, &err);
         rf_column_data_free(&out);
         if (rf_expr_nlevels(e) == 0) {
             rf_expr_plan *p;
             uint8_t mask[NE];
-            if (rf_expr_plan_create(cols, 9, &p, &err) == RF_OK) {
+            if (rf_expr_plan_create(cols, 11, &p, &err) == RF_OK) {
                 if (rf_expr_plan_define(p, "def", text, &err) == RF_OK &&
                     rf_expr_plan_filter(p, "def == def || !(def == def)", &err) == RF_OK)
-                    rf_expr_plan_eval(p, cols, 9, 0, NE, mask, NULL, &err);
+                    rf_expr_plan_eval(p, cols, 11, 0, NE, mask, NULL, &err);
                 rf_expr_plan_free(p);
             }
         }

@@ -381,8 +381,8 @@ static ex_node *parse_static_cast(ex_parser *ps, size_t pos)
     return rf_ex_cast(ps, a, type, wrap, (int)pos);
 }
 
-/* A name not followed by '(': a constant, rdfentry_, or a column ("a.b" joins when the
- * schema has such a column). */
+/* A name not followed by '(': a constant, rdfentry_, or a column ("a.b" and "a:b" join when
+ * the schema has such a column: PHYSLITE's "Muons.pt", in RNTuple "Muons:pt"). */
 static ex_node *parse_name(ex_parser *ps, tok t)
 {
     const char *s = ps->text + t.pos;
@@ -400,7 +400,7 @@ static ex_node *parse_name(ex_parser *ps, tok t)
     size_t len = t.len;
     for (;;) {
         tok dot = peek(ps);
-        if (!is_punct(&dot, '.') || dot.pos != t.pos + len)
+        if (!(is_punct(&dot, '.') || is_punct(&dot, ':')) || dot.pos != t.pos + len)
             break;
         tok id;
         lex_at(ps, dot.pos + 1, &id);

@@ -66,6 +66,8 @@ static void setup(void)
     add_col("arr", RF_FLOAT32, arr, 3 * N, NULL, 3);
     add_col("deep", RF_FLOAT32, NULL, 0, deep_off, 0);
     cols[ncols - 1].nlevels = 2;
+    add_col("Muons.pt", RF_FLOAT32, mu_pt, 6, mu_off, 0);
+    add_col("Muons:pt", RF_FLOAT32, mu_pt, 6, mu_off, 0);
 }
 
 /* ---- evaluation helpers ----------------------------------------------------------------- */
@@ -479,6 +481,19 @@ static void test_physics(void)
              1e-6, 0, 0, 0, 0, 0);
 }
 
+/* Names with '.' and ':' (PHYSLITE in TTree and RNTuple) are one column where the schema
+ * has it; elsewhere '.' is a member call and ':' belongs to ?:. */
+static void test_dotted_names(void)
+{
+    JAG("Muons.pt * 2", RF_FLOAT32, COUNTS(1, 2, 0, 0, 3), 50, 80, 20, 14, 16, 18);
+    JAG("Muons:pt * 2", RF_FLOAT32, COUNTS(1, 2, 0, 0, 3), 50, 80, 20, 14, 16, 18);
+    FLAT("Muons:pt.size() + Muons.pt.size()", RF_INT64, 2, 4, 0, 0, 6);
+    FLAT("Muons:pt[Muons:pt > 8][0]", RF_FLOAT32, 25, 40, NAN_, NAN_, 9);
+    FLAT("b ? Muons.pt.size():i32", RF_INT64, 1, -7, 0, 3, 3);
+    FLAT("b?i32:u8", RF_INT64, 7, 0, 0, 2, -3);
+    bad("Muons:eta", RF_ERR_NOT_FOUND, "unknown column 'Muons'", NULL);
+}
+
 static void test_errors(void)
 {
     bad("i32 >= 2 && (Jet_pt[0] > 25", RF_ERR_ARG, "syntax error at column 28: expected ')'",
@@ -697,6 +712,7 @@ int main(void)
     test_vectors();
     test_reductions();
     test_physics();
+    test_dotted_names();
     test_errors();
     test_inputs_and_eval_errors();
     test_plan();
