@@ -7,7 +7,7 @@ ASAN ?= build-asan
 SHARED ?= $(abspath ../shared)
 SAMPLE ?= $(SHARED)/data/external/uproot-HZZ.root
 
-.PHONY: all setup test test-plain test-asan run bench fuzz clean
+.PHONY: all setup test test-plain test-asan run bench demo-data fuzz clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -28,6 +28,12 @@ run: setup all
 
 bench: all
 	bash bench/run.sh
+
+PYRUN = PYTHONPATH=$(CURDIR)/$(BUILD)/python $(VENV)/python
+
+# The demo's stand-in ATLAS PHYSLITE samples (demo/README.md) into demo/out
+demo-data: setup all
+	$(PYRUN) demo/generate.py
 
 fuzz:
 	bash scripts/fuzz.sh
