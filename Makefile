@@ -7,7 +7,7 @@ ASAN ?= build-asan
 SHARED ?= $(abspath ../shared)
 SAMPLE ?= $(SHARED)/data/external/uproot-HZZ.root
 
-.PHONY: all setup test test-plain test-asan run bench demo-data fuzz clean
+.PHONY: all setup test test-plain test-asan run bench bench-python bench-peers demo-data fuzz clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -30,6 +30,15 @@ bench: all
 	bash bench/run.sh
 
 PYRUN = PYTHONPATH=$(CURDIR)/$(BUILD)/python $(VENV)/python
+
+# Python benches (bench/README.md): the reading bench (rootfeed vs uproot) and the loader bench
+# against every peer (its second environment .venv-peers is made here, never by make setup)
+bench-python: setup all
+	$(PYRUN) bench/python/bench_read.py
+
+bench-peers: setup all
+	bash bench/peers/setup.sh
+	$(PYRUN) bench/peers/run.py
 
 # The demo's stand-in ATLAS PHYSLITE samples (demo/README.md) into demo/out
 demo-data: setup all

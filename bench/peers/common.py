@@ -1,0 +1,69 @@
+"""What every peer script of the loader bench shares (bench/peers/run.py runs each in its own
+process): the command line, the epoch loop that times one shuffled epoch of (X, y) torch
+batches and checks it, and the JSON line the driver reads.
+
+A peer script builds its loader as its library's documentation would, then calls
+``report(args, batches)`` with an iterable of (X, y) torch tensors. The epoch is timed from
+parse_args(), called after the imports (so reading a CSV or opening files counts), to the last
+batch; conversions (Parquet, MDS) are made by the driver beforehand and timed apart. The check:
+every row once (the rows and the sum of y, whose labels are the row number mod 2).
+"""
+import argparse
+import json
+import resource
+import time
+
+START = time.perf_counter()  # reset by parse_args()
+
+
+def parse_args(extra=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True, help="the input (file, folder or .npz)")
+    ap.add_argument("--meta", required=True, help="JSON: features, rows, label sum, max sizes")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--batch-size", type=int, default=1024)
+    ap.add_argument("--step", type=int, default=100_000, help="rows per read step/chunk")
+    for name, kw in (extra or {}).items():
+        ap.add_argument(name, **kw)
+    args = ap.parse_args()
+    with open(args.meta) as f:
+        args.info = json.load(f)
+    global START
+    START = time.perf_counter()  # after the peer's imports: the epoch's clock
+    return args
+
+
+def peak_rss_mb():
+    """Peak resident memory of this process and of its largest child (DataLoader workers)."""
+    own = children = 0
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                own = int(line.split()[1]) / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def report(args, batches, **extra):
+    """Iterates one epoch of (X, y) batches, checks it, prints the result as one JSON line."""
+    import torch
+    rows = nbatches = 0
+    ysum = 0.0
+    nfeat = None
+    for X, y in batches:
+        assert isinstance(X, torch.Tensor) and isinstance(y, torch.Tensor)
+        nfeat = X.shape[1]
+        rows += X.shape[0]
+        ysum += float(y.sum())
+        nbatches += 1
+    seconds = time.perf_counter() - START
+    own, child = peak_rss_mb()
+    info = args.info
+    ok = rows == info["rows"] and abs(ysum - info["label_sum"]) < 0.5 and \
+        nfeat == len(info["features"])
+    out = dict(rows=rows, batches=nbatches, seconds=seconds, rows_per_s=rows / seconds,
+               mb_per_s=rows * (len(info["features"]) + 1) * 4 / 1e6 / seconds,
+               peak_rss_mb=own, child_peak_rss_mb=child, ok=ok,
+               check=f"rows {rows}/{info['rows']}, y sum {ysum:.0f}/{info['label_sum']}, "
+                     f"features {nfeat}/{len(info['features'])}", **extra)
+    print(json.dumps(out), flush=True)
