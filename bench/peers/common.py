@@ -13,7 +13,7 @@ import json
 import resource
 import time
 
-START = time.perf_counter()  # reset by parse_args()
+START, CPU0 = time.perf_counter(), 0.0  # the epoch's clocks, restarted by parse_args()
 
 
 def parse_args(extra=None):
@@ -28,9 +28,19 @@ def parse_args(extra=None):
     args = ap.parse_args()
     with open(args.meta) as f:
         args.info = json.load(f)
-    global START
-    START = time.perf_counter()  # after the peer's imports: the epoch's clock
+    restart_clock()  # after the peer's imports: the epoch's clock
     return args
+
+
+def restart_clock():
+    """Starts the epoch's clocks (wall time and the process's CPU time) now."""
+    global START, CPU0
+    START = time.perf_counter()
+    CPU0 = _cpu(resource.RUSAGE_SELF)
+
+
+def _cpu(*who):
+    return sum(getattr(resource.getrusage(w), f) for w in who for f in ("ru_utime", "ru_stime"))
 
 
 def peak_rss_mb():
@@ -57,11 +67,13 @@ def report(args, batches, **extra):
         ysum += float(y.sum())
         nbatches += 1
     seconds = time.perf_counter() - START
+    cpu = _cpu(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) - CPU0
     own, child = peak_rss_mb()
     info = args.info
     ok = rows == info["rows"] and abs(ysum - info["label_sum"]) < 0.5 and \
         nfeat == len(info["features"])
-    out = dict(rows=rows, batches=nbatches, seconds=seconds, rows_per_s=rows / seconds,
+    out = dict(rows=rows, batches=nbatches, seconds=seconds, cpu_seconds=cpu,
+               rows_per_s=rows / seconds,
                mb_per_s=rows * (len(info["features"]) + 1) * 4 / 1e6 / seconds,
                peak_rss_mb=own, child_peak_rss_mb=child, ok=ok,
                check=f"rows {rows}/{info['rows']}, y sum {ysum:.0f}/{info['label_sum']}, "

@@ -2,7 +2,6 @@
 chart beside it."""
 import os
 
-LETTERS = "abcdefg"
 NAMES = {"a": "(a) rootfeed", "b": "(b) uproot", "c": "(c) CSV + DataLoader",
          "d": "(d) DataLoader, memory", "e": "(e) Parquet", "f": "(f) mosaic MDS",
          "g": "(g) ROOT RDataLoader", "h": "(h) gather ceiling"}
@@ -24,18 +23,6 @@ def _mbs(r):
     return r.get("mb_per_s") if r and "mb_per_s" in r else None
 
 
-def _cell(r, ref):
-    if r is None:
-        return "n/a"
-    if "skipped" in r:
-        return "slot"
-    if "error" in r:
-        return "failed"
-    if not r.get("ok"):
-        return "wrong"
-    return f"{_mbs(r) / ref:.3f}" if ref else "?"
-
-
 def _bound(info, kind, codec, fmt, threads):
     b = info["bounds"].get(f"{kind}/{codec}/{fmt}")
     return b * threads if b else None
@@ -45,7 +32,11 @@ def write(path, info, results, kinds, codecs, threads):
     idx = _index(results)
     lines = ["# Loader bench: one shuffled epoch of torch batches, rootfeed against every peer", "",
              "Written by `make bench-peers` (bench/peers/run.py); do not edit by hand.", ""]
+    for r in results:
+        if r.get("cpu_seconds"):
+            r["mb_per_cpu_s"] = r["mb_per_s"] * r["seconds"] / r["cpu_seconds"]
     lines += _ratio_tables(idx, info, kinds, codecs, threads)
+    lines += _ratio_tables(idx, info, kinds, codecs, threads, key="mb_per_cpu_s")
     lines += _detail_table(idx, info, results)
     lines += _setup_notes(info, results)
     with open(path, "w") as f:
@@ -53,58 +44,76 @@ def write(path, info, results, kinds, codecs, threads):
     _chart(os.path.splitext(path)[0] + ".png", idx, info, kinds, threads)
 
 
-def _ratio_tables(idx, info, kinds, codecs, threads):
-    head = "| data | codec | threads | " + " | ".join(NAMES[p] for p in LETTERS) + " |"
-    rule = "|---|---|---:|" + "---:|" * len(LETTERS)
-    out = ["## Ratios", "",
-           "Throughput (MB/s of delivered float32 values: features + label) divided by DESIGN.md's "
-           "bound for the same data (the TTree file of that codec; 2 threads: twice the one-thread "
-           "bound). ROOT-file peers: TTree / RNTuple. `slot`: rootfeed's Python loader is not there "
-           "yet; `n/a`: the peer has no such codec; `failed`: see the details.", "", head, rule]
+def _good(r, key="mb_per_s"):
+    return r is not None and key in r and r.get("ok")
+
+
+def _ratio(a, b, key="mb_per_s"):
+    """a's throughput over b's, or why there is none."""
+    if not _good(a, key):
+        return "slot" if a and "skipped" in a else "-"
+    if b is None:
+        return "n/a"
+    if "error" in b or not b.get("ok"):
+        return "failed" if "error" in b else "wrong"
+    return f"{a[key] / b[key]:.1f}"
+
+
+_WALL = ("## rootfeed against every peer", "wall-clock time of the epoch")
+_CPU = ("## The same per CPU-second", "CPU time of the epoch (user + system, all the process's "
+        "threads and children): robust to the machine's other jobs, blind to parallelism")
+
+
+def _ratio_tables(idx, info, kinds, codecs, threads, key="mb_per_s"):
+    title, basis = _WALL if key == "mb_per_s" else _CPU
+    out = [title, "", f"Throughput from the {basis}. "
+           "Each cell: rootfeed's throughput divided by the peer's, on the same data, codec and "
+           "number of threads, as `TTree / RNTuple` (rootfeed reading the TTree file, then the "
+           "RNTuple file; the ROOT-file peers (b) and (g) read the same format as rootfeed, the "
+           "others their own input). Above 1: rootfeed is ahead. `of bound`: rootfeed's "
+           "throughput over DESIGN.md's bound for the file (CPU time of one thread, x2 for 2 "
+           "threads on the wall clock); `of ceiling`: over (h), the batched gather `X[perm[i:i+B]]` over tensors "
+           "in memory. `n/a`: the peer has no such codec (MDS has no lz4); `failed`: see the "
+           "details.", "",
+           "| data | codec | threads | rootfeed MB/s | " +
+           " | ".join(f"/ {NAMES[p]}" for p in "bcdefg") + " | of bound | of ceiling (h) |",
+           "|---|---|---:|---:|" + "---:|" * 8]
     for kind in kinds:
         for codec in codecs:
             for t in threads:
-                ref = _bound(info, kind, codec, "ttree", t)
+                a = {f: _find(idx, kind, codec, t, "a", f) for f in ("ttree", "rntuple")}
+                tb = t if key == "mb_per_s" else 1  # CPU time: the one-thread bound
+                mbs = " / ".join(f"{a[f][key]:.0f}" if _good(a[f], key) else "-" for f in a)
                 cells = []
-                for p in LETTERS:
-                    if p in "abg":
-                        pair = [_cell(_find(idx, kind, codec, t, p, f), _bound(info, kind, codec, f, t))
-                                for f in ("ttree", "rntuple")]
-                        cells.append(" / ".join(pair))
-                    else:
-                        cells.append(_cell(_find(idx, kind, codec, t, p), ref))
-                out.append(f"| {kind} | {codec} | {t} | " + " | ".join(cells) + " |")
-    out += ["", "The same throughputs divided by the in-memory ceiling (h), a batched gather "
-            "`X[perm[i:i+B]]` over tensors in memory, on the same number of threads:", "",
-            head, rule]
-    for kind in kinds:
-        for codec in codecs:
-            for t in threads:
-                ceiling = _mbs(_find(idx, kind, codec, t, "h"))
-                cells = []
-                for p in LETTERS:
-                    fmts = ("ttree", "rntuple") if p in "abg" else (None,)
-                    cells.append(" / ".join(_cell(_find(idx, kind, codec, t, p, f), ceiling)
-                                            for f in fmts))
-                out.append(f"| {kind} | {codec} | {t} | " + " | ".join(cells) + " |")
+                for p in "bcdefg":
+                    cells.append(" / ".join(
+                        _ratio(a[f], _find(idx, kind, codec, t, p, f if p in "bg" else None), key)
+                        for f in a))
+                bound = " / ".join(
+                    f"{a[f][key] / _bound(info, kind, codec, f, tb):.2f}"
+                    if _good(a[f], key) and _bound(info, kind, codec, f, tb) else "-" for f in a)
+                ceiling = " / ".join(_ratio(a[f], _find(idx, kind, codec, t, "h"), key) for f in a)
+                out.append(f"| {kind} | {codec} | {t} | {mbs} | " + " | ".join(cells) +
+                           f" | {bound} | {ceiling} |")
     return out + [""]
 
 
 def _detail_table(idx, info, results):
     out = ["## Details", "",
-           "| data | codec | input | threads | peer | MB/s | rows/s | s | peak RSS MB (main / "
-           "largest child) | check |", "|---|---|---|---:|---|---:|---:|---:|---:|---|"]
+           "| data | codec | input | threads | peer | MB/s | rows/s | s | CPU s | peak RSS MB "
+           "(main / largest child) | check |", "|---|---|---|---:|---|---:|---:|---:|---:|---:|---|"]
     for r in results:
         name = NAMES[r["peer"]]
         if "error" in r or "skipped" in r:
             out.append(f"| {r['kind']} | {r['codec']} | {r['fmt']} | {r['threads']} | {name} | - | - "
-                       f"| - | - | {r.get('error') or r.get('skipped')} |")
+                       f"| - | - | - | {r.get('error') or r.get('skipped')} |")
             continue
         out.append(f"| {r['kind']} | {r['codec']} | {r['fmt']} | {r['threads']} | {name} | "
                    f"{r['mb_per_s']:.1f} | {r['rows_per_s']:.3g} | {r['seconds']:.1f} | "
+                   f"{r.get('cpu_seconds', float('nan')):.1f} | "
                    f"{r['peak_rss_mb']:.0f} / {r['child_peak_rss_mb']:.0f} | "
                    f"{'ok' if r['ok'] else 'WRONG'}: {r['check']} |")
-    out += ["", "Bounds (one thread, MB/s of decoded values, bench/ttree and bench/rntuple): " +
+    out += ["", "Bounds (one thread, MB/s of decoded values, bench/read/bench_read, CPU time): " +
             ", ".join(f"{k} {v:.0f}" for k, v in info["bounds"].items() if v), "",
             "Conversions (seconds, apart from the epochs): " +
             "; ".join(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in conv.items())

@@ -8,7 +8,7 @@ bench/results.md (ratios first) and bench/results.png.
     (b) uproot.iterate + NumPy shuffle per step        (c) CSV -> pandas -> TensorDataset -> DataLoader
     (d) DataLoader(TensorDataset) in memory            (e) Parquet -> pyarrow.dataset batches
     (f) mosaicml-streaming StreamingDataset over MDS   (g) ROOT 6.40 RDataLoader (pip install ROOT)
-    (h) references: DESIGN.md's bound (bench/ttree, bench/rntuple: the same baskets/pages
+    (h) references: DESIGN.md's bound (bench/read/bench_read: the same baskets/pages
         decompressed in memory on one thread; 2 threads = twice that) and the in-memory
         ceiling, a batched gather X[perm[i:i+B]]
 
@@ -109,18 +109,15 @@ def mds_convert(folder):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def bound(path, fmt):
-    """DESIGN.md's one-thread bound in MB/s of decoded values, from bench_ttree/bench_rntuple."""
-    exe = os.path.join(BUILD, "bench", "ttree" if fmt == "ttree" else "rntuple",
-                       "bench_ttree" if fmt == "ttree" else "bench_rntuple")
+def bound(path):
+    """DESIGN.md's one-thread bound in MB/s of decoded values (CPU time), from bench/read."""
+    exe = os.path.join(BUILD, "bench", "read", "bench_read")
     if not os.path.exists(exe):
         return None
-    p = subprocess.run([exe, path, data.TREE], capture_output=True, text=True)
+    p = subprocess.run([exe, "--runs", "3", path, data.TREE], capture_output=True, text=True)
     for line in p.stdout.splitlines():
-        if fmt == "ttree" and os.path.basename(path) in line:
-            return float(line.split()[-2])
-        if fmt == "rntuple" and line.strip().startswith("DESIGN bound"):
-            return float(re.findall(r"[\d.]+", line.split(")")[-1])[0])
+        if line.startswith(os.path.basename(path)):
+            return float(line.split()[5])  # file format open MB rootfeed bound ...
     return None
 
 
@@ -174,7 +171,7 @@ def main():
         conversions[kind] = conv
         for codec in codecs:
             for fmt in ("ttree", "rntuple"):
-                bounds[kind, codec, fmt] = bound(os.path.join(folder, "root", f"{codec}.{fmt}.root"), fmt)
+                bounds[kind, codec, fmt] = bound(os.path.join(folder, "root", f"{codec}.{fmt}.root"))
         for t in threads:
             for letter in args.peers:
                 codec_free = PEERS[letter][2] in ("csv", "npz")
