@@ -7,7 +7,7 @@ ASAN ?= build-asan
 SHARED ?= $(abspath ../shared)
 SAMPLE ?= $(SHARED)/data/external/uproot-HZZ.root
 
-.PHONY: all setup test test-plain test-asan run bench bench-python bench-peers demo-data fuzz clean
+.PHONY: all setup test test-plain test-asan run demo bench bench-python bench-peers demo-data fuzz clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -40,7 +40,15 @@ bench-peers: setup all
 	bash bench/peers/setup.sh
 	$(PYRUN) bench/peers/run.py
 
-# The demo's stand-in ATLAS PHYSLITE samples (demo/README.md) into demo/out
+# The main job (issue 19, demo/README.md): the demo's stand-in ATLAS PHYSLITE samples (made
+# once, again when the generator changes), then the PNN trained with PyTorch through
+# rootfeed.CreatePyTorchGenerators: demo/out/pnn.png and demo/out/summary.txt
+demo: setup all demo/out/samples.json
+	$(PYRUN) demo/train.py
+
+demo/out/samples.json: demo/generate.py demo/physlite.py demo/mt2.py | all
+	$(PYRUN) demo/generate.py
+
 demo-data: setup all
 	$(PYRUN) demo/generate.py
 
