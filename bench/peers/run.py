@@ -66,7 +66,7 @@ def inputs(letter, folder, codec):
     if kind == "parquet":
         return [("parquet", os.path.join(folder, "parquet", f"{codec}.parquet"))]
     if kind == "mds":
-        return [("mds", os.path.join(folder, "mds", codec))] if codec in MDS_CODECS else []
+        return [("mds", os.path.join(folder, "mds", MDS_CODECS[codec]))] if codec in MDS_CODECS else []
     return [(kind, os.path.join(folder, "data.csv" if kind == "csv" else "arrays.npz"))]
 
 
@@ -114,7 +114,7 @@ def bound(path):
     exe = os.path.join(BUILD, "bench", "read", "bench_read")
     if not os.path.exists(exe):
         return None
-    p = subprocess.run([exe, "--runs", "3", path, data.TREE], capture_output=True, text=True)
+    p = subprocess.run([exe, "--runs", "1", path, data.TREE], capture_output=True, text=True)
     for line in p.stdout.splitlines():
         if line.startswith(os.path.basename(path)):
             return float(line.split()[5])  # file format open MB rootfeed bound ...
