@@ -20,7 +20,9 @@
  * Modes (rf_loader_mode): how entries are grouped, split, shuffled and cut into batches.
  *   RF_LOADER_NATIVE      rootfeed's: blocks of whole clusters (block_size entries, rounded to
  *                         clusters), chunks of about chunk_size entries filled with blocks drawn
- *                         at random from the whole dataset, rows shuffled inside each chunk.
+ *                         at random from the whole dataset, every batch a uniformly random
+ *                         sample of its chunk (rows inside a batch keep file order: the
+ *                         transpose then writes each batch sequentially).
  *                         Every cluster is decompressed once per epoch (read amplification
  *                         1.0). The split is made on blocks. Batches straddle chunks; only an
  *                         epoch's last batch may be short. The only mode with rank/world_size,
@@ -48,11 +50,16 @@
  * rows that do not fit every rank are dropped (default) or rows are repeated (pad), as torch's
  * DistributedSampler does; rf_loader_stats says how many.
  *
- * Memory. Batches are slices of a chunk's matrices, handed out without copying; a batch that
- * straddles two chunks (at most one per chunk) is copied into its own buffer. Batches are
- * reference counted: a chunk's memory is freed when the last batch viewing it is released, and
- * batches stay valid after rf_loader_free. The loader holds about two chunks (the one being
- * delivered and the next, decoded by the workers) plus what the caller still holds.
+ * Memory. Batches are slices of a chunk's matrices, handed out without copying. In native
+ * mode the matrices are batch-aligned: a chunk's matrices hold the batches that start in it,
+ * whole (the rows of a batch that straddles chunks are written there by the next chunk's
+ * workers), so consecutive batches of one chunk are adjacent slices of one buffer and no row
+ * is copied after the transpose (rf_loader_stats.bytes_copied stays 0 unless rows are
+ * repeated). ROOT's modes copy a batch made of several chunks' leftovers into its own buffer,
+ * as ROOT does. Batches are reference counted: a chunk's memory is freed when the last batch
+ * viewing it is released, and batches stay valid after rf_loader_free. The loader holds about
+ * two chunks (the one being delivered and the next, decoded by the workers) plus what the
+ * caller still holds.
  *
  * Errors follow rootfeed.h: every fallible call returns an rf_status and fills the caller's
  * rf_error. An error in a worker thread (a corrupt basket in the 500th file) is returned by the
@@ -167,9 +174,11 @@ int64_t rf_loader_entries(const rf_loader *l, rf_part part);
 int64_t rf_loader_num_batches(const rf_loader *l, rf_part part, int64_t epoch);
 int64_t rf_loader_last_batch_rows(const rf_loader *l, rf_part part, int64_t epoch);
 
-/* Output tensors as the loader lays them out (after expanding typed defaults). */
+/* Output tensors as batches carry them: the options' tensors, each collection tensor followed
+ * by its "<name>_mask" tensor. */
 size_t rf_loader_ntensors(const rf_loader *l);
-/* Name of column j of tensor i after flattening (name_0 .. name_{k-1}). */
+/* Names along tensor i's last dimension: a flat tensor's flattened columns (a column of k
+ * values is name_0 .. name_{k-1}, as ROOT names them), a collection's columns, a mask's items. */
 size_t rf_loader_tensor_width(const rf_loader *l, size_t i);
 const char *rf_loader_tensor_column(const rf_loader *l, size_t i, size_t j);
 
@@ -229,18 +238,28 @@ rf_status rf_loader_resume(rf_loader *l, const rf_loader_state *st, rf_error *er
 typedef struct rf_loader_stats {
     int64_t entries_delivered;    /* rows handed out in batches */
     int64_t bytes_delivered;      /* of tensor data */
-    int64_t bytes_copied;         /* rows copied into batches that straddle chunks */
-    int64_t bytes_read;           /* compressed bytes fetched from the sources */
-    int64_t bytes_decompressed;   /* bytes of decompressed baskets/pages */
+    int64_t bytes_copied;         /* row bytes copied after the transpose: ROOT modes' batches
+                                     of several chunks, and repeated rows (rank padding,
+                                     over-sampling); 0 otherwise */
+    int64_t bytes_read;           /* compressed bytes of the columns read (estimated from each
+                                     column's totals in proportion to the entries decoded) */
+    int64_t bytes_decompressed;   /* their uncompressed bytes (estimated the same way) */
     double read_amplification;    /* entries of clusters decompressed / entries of the
                                      distinct clusters needed (1.0 in native mode) */
     int64_t rows_dropped;         /* rank equalisation, drop_remainder, sampling, quotas */
     int64_t rows_repeated;        /* rank padding and over-sampling */
-    int64_t peak_buffer_bytes;    /* chunks and batches alive at once */
-    int64_t buffer_bound_bytes;   /* (prefetch + 1) chunks + the largest cluster + 2 batches */
+    int64_t peak_buffer_bytes;    /* chunk matrices and batches alive at once (this epoch) */
+    int64_t buffer_bound_bytes;   /* two chunks being delivered (a batch spans them), the
+                                     prefetched ones and their staging, each chunk's matrices
+                                     up to a batch longer than the chunk (native) or three
+                                     batches being assembled (ROOT modes); a chunk holds at most
+                                     max(chunk_size, the largest block) entries */
     int64_t largest_cluster;      /* entries; > chunk_size means a chunk holds one cluster */
     double wait_seconds;          /* the consumer waiting in rf_loader_next */
-    double read_seconds, decode_seconds, filter_seconds, transpose_seconds; /* worker CPU */
+    double read_seconds;          /* 0: fetching bytes is timed with the decode (mapped files) */
+    double decode_seconds;        /* worker time reading and decoding columns into staging */
+    double filter_seconds;        /* worker time in the first pass (filters, labels) */
+    double transpose_seconds;     /* worker time building row maps and writing rows */
     double wall_seconds;          /* between rf_loader_start and the end of the epoch */
     double ratio_to_bound;        /* decode CPU / (threads x wall): an estimate of the bench's
                                      ratio to the bound */

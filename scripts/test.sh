@@ -28,14 +28,14 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print
   run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized || status=1
 
 echo "== ThreadSanitizer build (threaded loader tests)"
-tsan_targets="tests/loader/test_loader"
+tsan_targets="tests/loader/test_loader tests/loader/test_loader_props"
 if [ ! -f build-tsan/build.ninja ]; then
   meson setup build-tsan -Db_sanitize=thread -Dbuildtype=debugoptimized > build-tsan.setup.log 2>&1 \
     || { tail -20 build-tsan.setup.log; status=1; }
 fi
 if ninja -C build-tsan $tsan_targets > /dev/null || { ninja -C build-tsan $tsan_targets | tail -30; false; }; then
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    meson test -C build-tsan --no-rebuild --print-errorlogs loader || status=1
+    meson test -C build-tsan --no-rebuild --print-errorlogs loader loader_props || status=1
 else
   status=1
 fi

@@ -3,6 +3,7 @@
 #ifndef RF_BENCH_TIME_H
 #define RF_BENCH_TIME_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -20,6 +21,19 @@ static inline double bench_cpu_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The machine's load average over the last minute (-1 if unknown): other jobs move figures. */
+static inline double loadavg(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
 }
 
 static inline int bench_cmp_double(const void *a, const void *b)

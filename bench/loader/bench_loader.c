@@ -3,16 +3,18 @@
  * float32 columns (N = 1e7, or ROOTFEED_BENCH_ENTRIES), TTree and RNTuple, zstd / lz4 / zlib /
  * none, written first with the rootfeed writer into bench/out/.
  *
- * The bound: every basket or page of the 20 columns already in memory, decompressed by the
- * same library straight into its place in an output as large as the columns (faulted in
- * once), plus the pass the encoding needs (TTree: byte swap; RNTuple: page checksum and the
- * split decode), the baskets/pages shared among T threads. The loader: one training epoch of
+ * The bound (bench/common/bound.h, as bench_read's): every basket or page of the 20 columns
+ * already in memory, decompressed by the same library straight into its place in an output as
+ * large as the columns (faulted in once), plus the pass the encoding needs (TTree: byte swap;
+ * RNTuple: page checksum and the split decode), the baskets/pages shared among T threads. The loader: one training epoch of
  * rf_loader (T worker threads, the consumer dropping each batch), in a child process so that
  * its peak RSS is its own. Each of 3 runs times the bound and the loader back to back for 1
  * and 2 threads; ratios are taken within a run, medians printed. Also: 1 -> 2 threads
  * scaling, peak RSS against 2.5 x (chunk + largest cluster) + 100 MB, and the shuffle quality
  * on a file sorted by label: the spread of the per-batch label fraction against a perfect
  * shuffle's, for several block sizes.
+ * The machine is shared: ratios are also given in CPU time (all threads; robust to other
+ * processes taking the cores, not to them sharing the memory bus) with the load average.
  * Usage: bench_loader [FORMAT CODEC ...] (e.g. ttree zstd rntuple none); no arguments: all 8. */
 #include <math.h>
 #include <pthread.h>
@@ -25,9 +27,8 @@
 #include <unistd.h>
 
 #include "../common/bench_time.h"
-#include "../common/rnt_ref.h"
-#include "../common/tt_ref.h"
-#include "rootfeed_writer.h"
+#include "../common/bound.h"
+#include "rootfeed.h"
 
 #define NCOL 20
 #define RUNS 3
@@ -96,13 +97,10 @@ static int write_file(const char *path, rf_format fmt, int codec, int64_t n, int
 /* ------------------------------------------------------------------ the bound */
 
 typedef struct bound {
-    rf_format fmt;
     rf_file *f;
     rf_table *t;
-    blobs bs;   /* TTree */
-    pages ps;   /* RNTuple */
-    uint8_t *mat;
-    size_t maxpage;
+    blobs bs;
+    uint8_t *out;
 } bound;
 
 typedef struct bound_job {
@@ -110,68 +108,59 @@ typedef struct bound_job {
     size_t first, step;
 } bound_job;
 
-static volatile uint64_t sink;
-
 static void *bound_thread(void *arg)
 {
     bound_job *j = arg;
-    bound *b = j->b;
-    ZSTD_DCtx *z = ZSTD_createDCtx();
-    uint8_t *buf = malloc(b->maxpage + 64);
-    if (b->fmt == RF_FORMAT_TTREE) {
-        struct libdeflate_decompressor *inf = libdeflate_alloc_decompressor();
-        tt_bound_pass(b->t->file->src, &b->bs, j->first, j->step, buf, b->mat, inf, z);
-        libdeflate_free_decompressor(inf);
-    } else {
-        rf_codec *codec = rf_codec_new();
-        sink += reference_pass(&b->ps, j->first, j->step, buf, b->mat, z, codec);
-        rf_codec_free(codec);
-    }
-    free(buf);
-    ZSTD_freeDCtx(z);
+    codecs cx = {libdeflate_alloc_decompressor(), ZSTD_createDCtx()};
+    uint8_t *scratch = malloc(j->b->bs.max_ulen + 64);
+    bound_pass(&j->b->bs, j->first, j->step, j->b->out, scratch, &cx);
+    free(scratch);
+    libdeflate_free_decompressor(cx.inflate);
+    ZSTD_freeDCtx(cx.zstd);
     return NULL;
 }
 
 static int bound_open(bound *b, const char *path, rf_format fmt)
 {
     rf_error err;
+    size_t n;
     memset(b, 0, sizeof *b);
-    b->fmt = fmt;
-    if (rf_file_open(path, &b->f, &err) || rf_table_open(b->f, "events", &b->t, &err)) {
+    if (rf_file_open(path, &b->f, &err) || rf_table_open(b->f, "events", &b->t, &err) ||
+        !(b->bs.file = slurp(path, &n))) {
         printf("%s: %s\n", path, err.msg);
         return 1;
     }
-    uint64_t out;
-    if (fmt == RF_FORMAT_TTREE) {
-        tt_collect(b->t, &b->bs);
-        out = b->bs.out_len;
-        b->maxpage = b->bs.max_objlen;
-    } else {
-        rnt_collect(b->t, &b->ps);
-        out = b->ps.out_len;
-        b->maxpage = b->ps.max_ulen;
-    }
-    b->mat = malloc(out ? out : 1);
-    memset(b->mat, 0, out); /* faulted in once */
+    if (fmt == RF_FORMAT_TTREE)
+        collect_ttree(b->t, &b->bs);
+    else
+        collect_rntuple(b->t, &b->bs);
+    b->out = malloc(b->bs.out_len ? b->bs.out_len : 1);
+    memset(b->out, 0, b->bs.out_len); /* faulted in once */
     return 0;
 }
 
 static void bound_close(bound *b)
 {
-    if (b->fmt == RF_FORMAT_TTREE)
-        tt_blobs_free(&b->bs);
-    free(b->ps.b);
-    free(b->ps.store);
-    free(b->mat);
+    free(b->bs.b);
+    free(b->bs.file);
+    free(b->out);
     rf_table_close(b->t);
     rf_file_close(b->f);
 }
 
-/* Seconds per pass of the bound on T threads (passes repeated for at least 1 s). */
-static double bound_time(bound *b, int T)
+static double process_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Wall and CPU (all threads) seconds per pass of the bound on T threads, passes repeated for
+ * at least one second of CPU time. */
+static void bound_time(bound *b, int T, double *wall, double *cpu)
 {
     long n = 0;
-    double t0 = bench_now(), t1;
+    double t0 = bench_now(), c0 = process_cpu();
     do {
         pthread_t th[8];
         bound_job jobs[8];
@@ -182,15 +171,15 @@ static double bound_time(bound *b, int T)
         for (int i = 0; i < T; i++)
             pthread_join(th[i], NULL);
         n++;
-        t1 = bench_now();
-    } while (t1 - t0 < 1.0);
-    return (t1 - t0) / (double)n;
+    } while (process_cpu() - c0 < 1.0);
+    *wall = (bench_now() - t0) / (double)n;
+    *cpu = (process_cpu() - c0) / (double)n;
 }
 
 /* ------------------------------------------------------------------ the loader */
 
 typedef struct loader_run {
-    double seconds, label_spread, perfect_spread, quality;
+    double seconds, cpu, label_spread, perfect_spread, quality;
     int64_t batches, rows, maxrss_kb, peak_bytes, largest_cluster;
     int ok;
 } loader_run;
@@ -230,7 +219,7 @@ static loader_run loader_child(const char *path, int T, int64_t chunk, int64_t b
             fprintf(stderr, "loader: %s\n", err.msg);
             _exit(1);
         }
-        double sum = 0, sum2 = 0, t0 = bench_now();
+        double sum = 0, sum2 = 0, t0 = bench_now(), c0 = process_cpu();
         rf_loader_start(l, RF_PART_TRAIN, 0, 0, &err);
         for (rf_batch *b; rf_loader_next(l, &b, &err) == RF_OK && b; rf_batch_release(b)) {
             r.batches++;
@@ -247,6 +236,7 @@ static loader_run loader_child(const char *path, int T, int64_t chunk, int64_t b
             }
         }
         r.seconds = bench_now() - t0;
+        r.cpu = process_cpu() - c0;
         rf_loader_stats st;
         rf_loader_get_stats(l, &st);
         double nb = (double)r.rows / BATCH, mean = sum / nb, S = (double)rf_loader_entries(l, RF_PART_TRAIN);
@@ -274,34 +264,48 @@ static loader_run loader_child(const char *path, int T, int64_t chunk, int64_t b
 
 /* ------------------------------------------------------------------ tables */
 
+/* Peak RSS of the loader (2 threads) with the default byte source and with pread (whose
+ * page cache is not mapped into the process). */
+static void loader_rss(const char *path, loader_run *mapped, loader_run *pread)
+{
+    *mapped = loader_child(path, 2, CHUNK, 10000, 0);
+    setenv("ROOTFEED_IO", "pread", 1);
+    *pread = loader_child(path, 2, CHUNK, 10000, 0);
+    unsetenv("ROOTFEED_IO");
+}
+
 static int bench_file(const char *fmtname, rf_format fmt, const char *cname, int codec)
 {
     char path[256];
     snprintf(path, sizeof path, "bench/out/loader_%s_%s_%lld.root", fmtname, cname, (long long)N);
     if (write_file(path, fmt, codec, N, 0, 0))
         return 1;
-    /* peak RSS first, from a process holding nothing else */
-    loader_run mem = loader_child(path, 2, CHUNK, 10000, 0);
+    settle(path);
+    loader_run mem, mem_pread;
+    loader_rss(path, &mem, &mem_pread); /* from processes holding nothing else */
     bound b;
-    if (!mem.ok || bound_open(&b, path, fmt))
+    if (!mem.ok || !mem_pread.ok || bound_open(&b, path, fmt))
         return 1;
-    double tb[3][RUNS], tl[3][RUNS], ratio[3][RUNS], scal[RUNS], bps[RUNS];
+    double wr[3][RUNS], cr[3][RUNS], tl[3][RUNS], scal[RUNS], bps[RUNS], load0 = loadavg();
     for (int r = 0; r < RUNS; r++) {
         for (int T = 1; T <= 2; T++) {
-            tb[T][r] = bound_time(&b, T);
+            double bw, bc;
+            bound_time(&b, T, &bw, &bc);
             loader_run x = loader_child(path, T, CHUNK, 10000, 0);
             tl[T][r] = x.ok ? x.seconds : 1e9;
-            ratio[T][r] = tb[T][r] / tl[T][r];
+            wr[T][r] = bw / tl[T][r];
+            cr[T][r] = x.ok ? bc / x.cpu : 0;
             if (T == 2)
                 bps[r] = (double)x.batches / x.seconds;
         }
         scal[r] = tl[1][r] / tl[2][r];
     }
-    double mb = (double)N * NCOL * 4 / 1e6, rss_mb = (double)mem.maxrss_kb / 1024,
-           limit = (2.5 * (double)(CHUNK + mem.largest_cluster) * NCOL * 4) / 1e6 + 100;
-    printf("%-8s %-5s %7.0f %9.0f %9.0f %6.2f %6.2f %9.0f %7.2f %7.0f %7.0f\n", fmtname, cname, mb,
-           mb / bench_median(tl[2], RUNS), mb / bench_median(tb[2], RUNS), bench_median(ratio[1], RUNS),
-           bench_median(ratio[2], RUNS), bench_median(bps, RUNS), bench_median(scal, RUNS), rss_mb, limit);
+    double mb = (double)N * NCOL * 4 / 1e6, limit = (2.5 * (double)(CHUNK + mem.largest_cluster) * NCOL * 4) / 1e6 + 100;
+    printf("%-8s %-5s %6.0f %8.0f %9.0f %6.2f %6.2f %6.2f %6.2f %6.2f %8.0f %8.0f %6.0f %5.1f\n", fmtname, cname, mb,
+           mb / bench_median(tl[2], RUNS), bench_median(bps, RUNS), bench_median(wr[1], RUNS),
+           bench_median(wr[2], RUNS), bench_median(cr[1], RUNS), bench_median(cr[2], RUNS),
+           bench_median(scal, RUNS), (double)mem.maxrss_kb / 1024, (double)mem_pread.maxrss_kb / 1024, limit,
+           (load0 + loadavg()) / 2);
     fflush(stdout);
     bound_close(&b);
     return 0;
@@ -339,9 +343,13 @@ int main(int argc, char **argv)
     static const char *fnames[2] = {"ttree", "rntuple"}, *cnames[4] = {"zstd", "lz4", "zlib", "none"};
     static const int codecs[4] = {505, 404, 101, 0};
     printf("loader (native, batches of %d, chunks of %d) against the bound on the same threads; "
-           "%lld entries x %d float32; medians of %d runs\n", BATCH, CHUNK, (long long)N, NCOL, RUNS);
-    printf("%-8s %-5s %7s %9s %9s %6s %6s %9s %7s %7s %7s\n", "format", "codec", "MB", "loader2",
-           "bound2", "ratio1", "ratio2", "batches/s", "1->2", "RSS MB", "limit");
+           "%lld entries x %d float32; medians of %d runs\n"
+           "MB/s and batches/s: 2 threads, wall time; wall1/wall2: bound / loader wall time on 1 and 2 "
+           "threads; cpu1/cpu2: the same with CPU time (all threads); RSS: peak of the loader's "
+           "process, mapped (default) and with ROOTFEED_IO=pread; limit: 2.5 x (chunk + largest "
+           "cluster) + 100 MB\n", BATCH, CHUNK, (long long)N, NCOL, RUNS);
+    printf("%-8s %-5s %6s %8s %9s %6s %6s %6s %6s %6s %8s %8s %6s %5s\n", "format", "codec", "MB", "MB/s",
+           "batches/s", "wall1", "wall2", "cpu1", "cpu2", "1->2", "RSS map", "RSS prd", "limit", "load");
     int bad = 0;
     for (int f = 0; f < 2; f++)
         for (int c = 0; c < 4; c++) {

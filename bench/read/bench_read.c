@@ -27,215 +27,13 @@
  * BENCH_ONLY=rootfeed (or bound) times only that side, for profiles.
  * Usage: bench_read [--runs N] [--hot] FILE OBJECT [FILE OBJECT ...] */
 #include <fcntl.h>
-#include <libdeflate.h>
-#include <lz4.h>
-#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <xxhash.h>
-#include <zstd.h>
 
 #include "../common/bench_time.h"
-#include "common/endian.h"
-#include "common/hash.h"
-#include "rntuple/rnt.h"
-#include "ttree/ttree.h"
-
-/* One basket or page of the bound, in the in-memory copy of the file. */
-typedef struct {
-    const uint8_t *data;
-    size_t size, ulen; /* stored and decompressed bytes */
-    uint64_t at;       /* where it goes in the output */
-    int swap;          /* TTree: width of the values to byte-swap (0: none) */
-    size_t swap_len;   /* TTree: bytes of values; 4-byte entry offsets follow up to ulen */
-    const rnt_column *col; /* RNTuple: the page's column (NULL for TTree) */
-    int64_t nelems;
-    int checksum, plain;
-} blob;
-
-typedef struct {
-    blob *b;
-    size_t n, cap;
-    uint8_t *file; /* the whole file, in memory */
-    uint64_t out_len;
-    size_t max_ulen;
-} blobs;
-
-static blob *add_blob(blobs *bs)
-{
-    if (bs->n == bs->cap) {
-        bs->cap = bs->cap ? 2 * bs->cap : 256;
-        bs->b = realloc(bs->b, bs->cap * sizeof *bs->b);
-    }
-    blob *b = &bs->b[bs->n++];
-    memset(b, 0, sizeof *b);
-    return b;
-}
-
-static void collect_ttree(rf_table *t, blobs *bs)
-{
-    tt_table *tt = t->impl;
-    for (size_t c = 0; c < t->ncolumns; c++) {
-        const tt_column *tc = &tt->cols[c];
-        for (size_t k = 0; !t->columns[c].unsupported && k < tc->nbaskets; k++) {
-            const tt_basket_ref *r = &tc->baskets[k];
-            rf_key key;
-            size_t used;
-            if (r->embedded || rf_key_parse(bs->file + r->seek, (size_t)r->bytes, &key, &used, NULL) != RF_OK)
-                continue;
-            blob *b = add_blob(bs);
-            b->data = bs->file + r->seek + key.keylen;
-            b->size = (size_t)(key.nbytes - key.keylen);
-            b->ulen = (size_t)key.objlen;
-            b->at = bs->out_len;
-            size_t w = rf_dtype_size(tc->src);
-            b->swap = w > 1 ? (int)w : 0;
-            /* jagged baskets end with their entry offsets (i32 count, entries + 1 i32), which
-             * a reader converts too: the swap pass covers them */
-            size_t offsets = tc->enc == TT_FIXED ? 0 : 4 + 4 * (size_t)(r->last - r->first + 1);
-            b->swap_len = b->ulen > offsets ? b->ulen - offsets : 0;
-            bs->out_len += b->ulen;
-            rf_key_clear(&key);
-        }
-    }
-}
-
-static void collect_rntuple(rf_table *t, blobs *bs)
-{
-    rnt_impl *im = t->impl;
-    const rnt_desc *d = &im->d;
-    for (size_t c = 0; c < t->ncolumns; c++) {
-        uint32_t fields[RF_MAX_LEVELS + 1];
-        int nf = t->columns[c].unsupported ? 0 : rnt_plan_fields(&im->plans[c], fields);
-        for (int i = 0; i < nf; i++) {
-            const rnt_field *fd = &d->fields[fields[i]];
-            for (uint32_t r = 0; r < fd->nrepr; r++)
-                for (uint32_t cl = 0; cl < d->nclusters; cl++) {
-                    uint32_t phys = fd->cols[r * (fd->ncols / fd->nrepr)];
-                    const rnt_range *rg = &d->clusters[cl].ranges[phys];
-                    const rnt_column *col = &d->cols[phys];
-                    for (uint32_t k = 0; rg->present && !rg->suppressed && k < rg->npages; k++) {
-                        const rnt_page *pg = &d->pages[rg->page0 + k];
-                        blob *b = add_blob(bs);
-                        size_t dlen = (size_t)pg->nelems * rf_dtype_size(rnt_coltype_natural(col->type));
-                        *b = (blob){bs->file + pg->offset, (size_t)pg->size, (size_t)rnt_page_bytes(col, pg->nelems),
-                                    bs->out_len, 0, 0, col, pg->nelems, pg->checksum,
-                                    rnt_page_is_plain(col, rnt_coltype_natural(col->type))};
-                        bs->max_ulen = b->ulen > bs->max_ulen ? b->ulen : bs->max_ulen;
-                        bs->out_len += b->ulen > dlen ? b->ulen : dlen;
-                    }
-                }
-        }
-    }
-}
-
-typedef struct {
-    struct libdeflate_decompressor *inflate;
-    ZSTD_DCtx *zstd;
-} codecs;
-
-/* Decompresses ROOT's compressed blocks at src into dst with each library called directly. */
-static void unzip_direct(const codecs *cx, const uint8_t *src, size_t n, uint8_t *dst, size_t ulen)
-{
-    size_t in = 0, out = 0, got;
-    while (out < ulen && in + 9 <= n) {
-        const uint8_t *h = src + in;
-        size_t cs = load_le24(h + 3), us = load_le24(h + 6);
-        if (h[0] == 'Z' && h[1] == 'L')
-            libdeflate_zlib_decompress(cx->inflate, h + 9, cs, dst + out, us, &got);
-        else if (h[0] == 'Z' && h[1] == 'S')
-            ZSTD_decompressDCtx(cx->zstd, dst + out, us, h + 9, cs);
-        else if (h[0] == 'L' && h[1] == '4') { /* ROOT's L4 block carries an XXH64 every decoder checks */
-            if (XXH64(h + 17, cs - 8, 0) != load_be64(h + 9))
-                abort();
-            LZ4_decompress_safe((const char *)h + 17, (char *)dst + out, (int)cs - 8, (int)us);
-        } else if (h[0] == 'X' && h[1] == 'Z') {
-            uint64_t lim = UINT64_MAX;
-            size_t ip = 0, op = 0;
-            if (lzma_stream_buffer_decode(&lim, 0, NULL, h + 9, &ip, cs, dst + out, &op, us) != LZMA_OK)
-                abort();
-        } else
-            abort();
-        in += 9 + cs;
-        out += us;
-    }
-}
-
-/* The bound's byte swaps, vectorised as well as the reader's (the same clones). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#else
-#define CLONES
-#endif
-CLONES static void swap_copy(uint8_t *restrict d, const uint8_t *restrict s, size_t n, int w)
-{
-    if (w == 2)
-        for (size_t j = 0; j + 2 <= n; j += 2)
-            store_le16(d + j, load_be16(s + j));
-    else if (w == 4)
-        for (size_t j = 0; j + 4 <= n; j += 4)
-            store_le32(d + j, load_be32(s + j));
-    else
-        for (size_t j = 0; j + 8 <= n; j += 8)
-            store_le64(d + j, load_be64(s + j));
-}
-
-CLONES static void swap_in_place(uint8_t *p, size_t n, int w)
-{
-    if (w == 2)
-        for (size_t j = 0; j + 2 <= n; j += 2)
-            store_le16(p + j, load_be16(p + j));
-    else if (w == 4)
-        for (size_t j = 0; j + 4 <= n; j += 4)
-            store_le32(p + j, load_be32(p + j));
-    else
-        for (size_t j = 0; j + 8 <= n; j += 8)
-            store_le64(p + j, load_be64(p + j));
-}
-
-static volatile uint64_t sink; /* keeps the bound's checksums */
-
-/* One pass of the bound over every basket or page. */
-static void bound_pass(const blobs *bs, uint8_t *out, uint8_t *scratch, const codecs *cx)
-{
-    uint64_t sums = 0;
-    for (size_t i = 0; i < bs->n; i++) {
-        const blob *b = &bs->b[i];
-        uint8_t *dst = out + b->at;
-        int stored = b->size >= b->ulen;
-        if (!b->col) { /* TTree: into place, then the swap; stored: the swap from memory */
-            size_t rest = b->ulen - b->swap_len; /* the entry offsets */
-            if (stored) {
-                if (b->swap)
-                    swap_copy(dst, b->data, b->swap_len, b->swap);
-                else
-                    memcpy(dst, b->data, b->swap_len);
-                swap_copy(dst + b->swap_len, b->data + b->swap_len, rest, 4);
-                continue;
-            }
-            unzip_direct(cx, b->data, b->size, dst, b->ulen);
-            if (b->swap)
-                swap_in_place(dst, b->swap_len, b->swap);
-            swap_in_place(dst + b->swap_len, rest, 4);
-            continue;
-        }
-        if (b->checksum)
-            sums += rf_xxh3(b->data, b->size);
-        if (b->plain && stored)
-            memcpy(dst, b->data, b->ulen);
-        else if (b->plain)
-            unzip_direct(cx, b->data, b->size, dst, b->ulen);
-        else if (stored)
-            rnt_page_decode(b->col, b->data, b->nelems, dst);
-        else {
-            unzip_direct(cx, b->data, b->size, scratch, b->ulen);
-            rnt_page_decode(b->col, scratch, b->nelems, dst);
-        }
-    }
-    sink += sums;
-}
+#include "../common/bound.h"
 
 static void fail(const char *what, const rf_error *err)
 {
@@ -290,61 +88,13 @@ static double timed(int which, const job *j, double *wall)
     double t0 = bench_now(), c0 = bench_cpu_now(), cpu;
     do {
         if (which)
-            bound_pass(j->bs, j->out, j->scratch, &j->cx);
+            bound_pass(j->bs, 0, 1, j->out, j->scratch, &j->cx);
         else
             rootfeed_pass(j->path, j->obj, j->hot, j->cd);
         passes++;
     } while ((cpu = bench_cpu_now() - c0) < 1.0);
     *wall = (bench_now() - t0) / (double)passes;
     return cpu / (double)passes;
-}
-
-static double loadavg(void)
-{
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1;
-        fclose(f);
-    }
-    return l;
-}
-
-/* Puts the file in the page cache as a first read from disk leaves it: written back, dropped,
- * read again sequentially. How the pages got there matters for a mapped reader: read-ahead
- * fills the cache with large folios, which a fault maps many pages at a time, while a file
- * just written by small writes sits in 4 KiB pages, each mapped by its own fault (measured:
- * an uncompressed 80 MB TTree read 2.7 GB/s in the first state, 0.9 GB/s in the second). */
-static void settle(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return;
-    fdatasync(fd);
-    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    static char buf[1 << 20];
-    while (read(fd, buf, sizeof buf) > 0)
-        ;
-    close(fd);
-}
-
-/* The file's bytes in memory (the bound's input). */
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f || fseek(f, 0, SEEK_END) != 0)
-        return NULL;
-    long len = ftell(f);
-    uint8_t *p = len > 0 ? malloc((size_t)len) : NULL;
-    rewind(f);
-    if (p && fread(p, 1, (size_t)len, f) != (size_t)len) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *n = (size_t)len;
-    return p;
 }
 
 static void bench(const char *path, const char *obj, int hot, int runs)

@@ -13,17 +13,38 @@
 #include "../common/error.h"
 #include "loader.h"
 
+static void bufs_free(lb_bufs *b)
+{
+    lp_rows_free(&b->rows);
+    free(b->range_dest);
+    free(b->reads);
+    free(b->maps);
+    free(b->sdest);
+    memset(b, 0, sizeof *b);
+}
+
+/* Drops the loader's hold on a chunk; its working buffers go to the spares for the next. */
 static void chunk_free(rf_loader *l, lb_chunk *ch)
 {
     lb_block_release(ch->block);
-    lp_rows_free(&ch->rows);
-    free(ch->range_dest);
-    free(ch->reads);
-    free(ch->maps);
-    free(ch->sdest);
+    lb_block_release(ch->head);
     lb_buffer_put(l->sh, ch->staging, ch->staging_cap);
     free(ch->soff);
+    free(ch->src);
+    pthread_mutex_lock(&l->mu);
+    if (l->nspare < LB_SPARE)
+        l->spare[l->nspare++] = ch->b;
+    else
+        bufs_free(&ch->b);
+    pthread_mutex_unlock(&l->mu);
     memset(ch, 0, sizeof *ch);
+}
+
+/* Frees the spare buffers (the loader is going). */
+void lb_spares_free(rf_loader *l)
+{
+    while (l->nspare > 0)
+        bufs_free(&l->spare[--l->nspare]);
 }
 
 /* Invalidates the epoch's queued tasks and waits for the running ones. */
@@ -77,11 +98,13 @@ rf_status rf_loader_start(rf_loader *l, rf_part part, int64_t epoch, int64_t fir
     l->st.shuffle_quality = in->shuffle_quality;
     l->st.rows_dropped += in->dropped;
     l->st.rows_repeated += in->repeated;
-    /* the chunk being delivered, the prefetched ones with their staging, and two batches being
-     * assembled; each tensor and staging area 64-byte aligned */
-    size_t ahead = (size_t)l->opt.prefetch_chunks;
-    l->st.buffer_bound_bytes = (int64_t)(((1 + 2 * ahead) * (size_t)in->max_chunk_rows + 2 * (size_t)l->opt.batch_size) *
-                                         l->sh->row_bytes + (3 + 2 * ahead) * 64 * (l->sh->nt + l->ncolrefs));
+    /* two chunks being delivered (a batch spans them), the prefetched ones with their staging;
+     * stream: each block up to a batch longer than its chunk; leftover: three batches being
+     * assembled (two of leftovers, the remainder). Each tensor and staging area 64-byte
+     * aligned. */
+    size_t ahead = (size_t)l->opt.prefetch_chunks, B = (size_t)l->opt.batch_size;
+    size_t rows = (2 + 2 * ahead) * (size_t)in->max_chunk_rows + (lp_epoch_stream(l->e) ? 2 + ahead : 3) * B;
+    l->st.buffer_bound_bytes = (int64_t)(rows * l->sh->row_bytes + (5 + 2 * ahead) * 64 * (l->sh->nt + l->ncolrefs));
     atomic_store(&l->sh->bytes_peak, atomic_load(&l->sh->bytes_alive)); /* this epoch's peak */
     for (size_t c = 0; c < l->nclusters; c++)
         if (l->bounds[c + 1] - l->bounds[c] > l->st.largest_cluster)
@@ -90,12 +113,46 @@ rf_status rf_loader_start(rf_loader *l, rf_part part, int64_t epoch, int64_t fir
     return RF_OK;
 }
 
+/* First row of the stream's batches that start at or after row r (the stream's end at most). */
+static int64_t batch_start(const rf_loader *l, int64_t r)
+{
+    int64_t B = l->opt.batch_size, T = lp_epoch_row0(l->e, l->nchunks), a = (r + B - 1) / B * B;
+    return a < T ? a : T;
+}
+
+/* Chunk k's matrices, made when it is queued (in order: the block of an earlier chunk that
+ * its first rows go to exists). Stream batching: the batches that start in chunk k, and a
+ * reference to the block of the batch it ends (lb_chunk). */
+static rf_status chunk_blocks(rf_loader *l, size_t k, rf_error *err)
+{
+    lb_chunk *ch = &l->chunks[k];
+    int64_t rows = lp_epoch_chunk_rows(l->e, k);
+    if (lp_epoch_stream(l->e)) {
+        int64_t r0 = lp_epoch_row0(l->e, k), a0 = batch_start(l, r0), B = l->opt.batch_size;
+        ch->nhead = (a0 < r0 + rows ? a0 : r0 + rows) - r0;
+        rows = batch_start(l, r0 + rows) - a0;
+        if (ch->nhead > 0) { /* the chunk holding the start of the batch that row r0 is in */
+            size_t s = k - 1;
+            while (s > 0 && lp_epoch_row0(l->e, s) > r0 / B * B)
+                s--;
+            ch->head_at = r0 - batch_start(l, lp_epoch_row0(l->e, s));
+            if ((ch->head = l->chunks[s].block))
+                atomic_fetch_add(&ch->head->refs, 1);
+            else if (!(ch->head = lb_block_new(l->sh, ch->head_at + ch->nhead, err))) /* a resumed */
+                return RF_ERR_NOMEM; /* run's delivered batch: rows kept for the row copies only */
+        }
+    }
+    ch->block = lb_block_new(l->sh, rows, err);
+    return ch->block ? RF_OK : RF_ERR_NOMEM;
+}
+
 /* Queues chunks up to `upto` (exclusive). Under the lock. */
 static rf_status schedule(rf_loader *l, size_t upto, rf_error *err)
 {
     upto = upto < l->nchunks ? upto : l->nchunks;
     for (; l->scheduled < upto; l->scheduled++) {
         l->chunks[l->scheduled].state = LB_QUEUED;
+        RF_TRY(chunk_blocks(l, l->scheduled, err));
         RF_TRY(lb_push(l, LB_T_PLAN, (int64_t)l->scheduled, 0, err));
     }
     return RF_OK;
@@ -103,15 +160,23 @@ static rf_status schedule(rf_loader *l, size_t upto, rf_error *err)
 
 /* The assembly of batch j: a block made on first use, kept in a short list (a batch spanning
  * chunks is open from its first chunk to its last; a few at a time). */
-static lb_block **assembly_slot(rf_loader *l, int64_t j, rf_error *err)
+static lb_block **assembly_find(rf_loader *l, int64_t j)
 {
-    size_t free_i = l->nasm;
-    for (size_t i = 0; i < l->nasm; i++) {
+    for (size_t i = 0; i < l->nasm; i++)
         if (l->assembly[i].block && l->assembly[i].batch == j)
             return &l->assembly[i].block;
+    return NULL;
+}
+
+static lb_block **assembly_slot(rf_loader *l, int64_t j, rf_error *err)
+{
+    lb_block **found = assembly_find(l, j);
+    if (found)
+        return found;
+    size_t free_i = l->nasm;
+    for (size_t i = 0; i < l->nasm; i++)
         if (!l->assembly[i].block)
             free_i = i;
-    }
     if (free_i == l->nasm) {
         lb_asm *a = realloc(l->assembly, (l->nasm + 1) * sizeof *a);
         if (!a) {
@@ -133,9 +198,26 @@ static int64_t batch_rows(const rf_loader *l, int64_t j)
                                                                                 : l->opt.batch_size;
 }
 
-/* Copies chunk k's rows of batches that span chunks into those batches' blocks. */
+/* Copies rows [row, row + n) of chunk k to row `at` of batch j's assembly. */
+static rf_status copy_share(rf_loader *l, int64_t j, int64_t at, size_t k, int64_t row, int64_t n, rf_error *err)
+{
+    lb_block **slot = assembly_slot(l, j, err);
+    if (!slot)
+        return RF_ERR_NOMEM;
+    if (!*slot && !(*slot = lb_block_new(l->sh, batch_rows(l, j), err)))
+        return RF_ERR_NOMEM;
+    lb_copy_rows(*slot, at, l->chunks[k].block, row, n);
+    l->st.bytes_copied += n * (int64_t)l->sh->row_bytes;
+    return RF_OK;
+}
+
+/* Copies chunk k's rows of ROOT's leftover batches into those batches' blocks (the stream's
+ * chunks write theirs in place). */
 static rf_status enter_chunk(rf_loader *l, size_t k, rf_error *err)
 {
+    l->st.bytes_copied += l->chunks[k].copied; /* its repeated rows */
+    if (lp_epoch_stream(l->e)) /* the chunks wrote them in place */
+        return RF_OK;
     size_t n = lp_epoch_chunk_shares(l->e, k, l->shares, l->shares_cap);
     if (n > l->shares_cap) {
         free(l->shares);
@@ -146,16 +228,15 @@ static rf_status enter_chunk(rf_loader *l, size_t k, rf_error *err)
     }
     for (size_t i = 0; i < n; i++) {
         const lp_share *s = &l->shares[i];
-        if (s->batch < l->next) /* a resumed run's earlier batch */
-            continue;
-        lb_block **slot = assembly_slot(l, s->batch, err);
-        if (!slot)
-            return RF_ERR_NOMEM;
-        if (!*slot && !(*slot = lb_block_new(l->sh, batch_rows(l, s->batch), err)))
-            return RF_ERR_NOMEM;
-        lb_copy_rows(*slot, s->at, l->chunks[k].block, s->row, s->n);
-        l->st.bytes_copied += s->n * (int64_t)l->sh->row_bytes;
+        if (s->batch >= l->next) /* else a resumed run's earlier batch */
+            RF_TRY(copy_share(l, s->batch, s->at, k, s->row, s->n, err));
     }
+    /* the remainder in this chunk's tail alone: copied too, as the chunk may go first */
+    lp_bpiece q;
+    int64_t last = lp_epoch_nbatches(l->e) - 1;
+    if (last >= l->next && lp_epoch_batch(l->e, last, &q, 1) == 1 && (size_t)q.chunk == k &&
+        q.row >= lp_epoch_chunk_rows(l->e, k) / l->opt.batch_size * l->opt.batch_size)
+        RF_TRY(copy_share(l, last, 0, k, q.row, q.n, err));
     return RF_OK;
 }
 
@@ -194,15 +275,17 @@ static rf_status enter_upto(rf_loader *l, size_t kmax, rf_error *err)
     return RF_OK;
 }
 
-/* Drops the loader's chunks that no batch from j on needs (in ROOT 6.38's order a later
- * batch may take leftover rows of an earlier chunk: lp_epoch_first_chunk knows). */
+/* Drops the loader's chunks that no batch from j on needs: the stream's batch j lies in the
+ * block of its first chunk; ROOT's leftover batches (of several chunks, or the remainder in one
+ * chunk's tail, which a later batch of ROOT 6.38's order may follow) were copied when their
+ * chunks entered. */
 static void release_before(rf_loader *l, int64_t j)
 {
     size_t need = l->entered;
-    if (j < lp_epoch_nbatches(l->e)) {
-        size_t first = lp_epoch_first_chunk(l->e, j);
-        need = first < need ? first : need;
-    }
+    lp_bpiece p;
+    size_t np = j < lp_epoch_nbatches(l->e) ? lp_epoch_batch(l->e, j, &p, 1) : 0;
+    if (np == 1 || (np > 1 && lp_epoch_stream(l->e)))
+        need = (size_t)p.chunk < need ? (size_t)p.chunk : need;
     for (; l->first_alive < need; l->first_alive++)
         chunk_free(l, &l->chunks[l->first_alive]);
 }
@@ -240,11 +323,13 @@ rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)
     release_before(l, j); /* before the next chunk is scheduled: two chunks at most */
     RF_TRY(enter_upto(l, kmax, err));
     rf_batch *b;
-    if (np == 1) {
-        b = lb_batch_new(l->chunks[pc[0].chunk].block, pc[0].row, pc[0].n, j, err);
+    lb_block **slot = lp_epoch_stream(l->e) ? NULL : assembly_find(l, j);
+    if (!slot) { /* in the block of the chunk where it starts */
+        const lb_chunk *ch = &l->chunks[pc[0].chunk];
+        RF_CHECK(ch->block && (np == 1 || lp_epoch_stream(l->e)), err, RF_ERR_ARG,
+                 "batch %lld was not assembled", (long long)j);
+        b = lb_batch_new(ch->block, pc[0].row - ch->nhead, np == 1 ? pc[0].n : batch_rows(l, j), j, err);
     } else {
-        lb_block **slot = assembly_slot(l, j, err);
-        RF_CHECK(slot && *slot, err, RF_ERR_ARG, "batch %lld was not assembled", (long long)j);
         b = lb_batch_new(*slot, 0, (*slot)->rows, j, err);
         lb_block_release(*slot);
         *slot = NULL;

@@ -114,20 +114,37 @@ typedef struct lb_colref {
 
 enum { LB_IDLE = 0, LB_QUEUED, LB_READING, LB_READY, LB_FAILED };
 
-typedef struct lb_chunk {
-    int state;
-    lb_block *block;           /* the loader's reference */
+/* A chunk's working buffers, kept from chunk to chunk (grown, never shrunk). */
+typedef struct lb_bufs {
     lp_rows rows;
     int64_t *range_dest;       /* dest offset of each range */
     lb_read *reads;
-    size_t nreads;
     int64_t *maps;             /* the reads' stage maps, end to end */
+    int64_t *sdest;            /* row of each staged entry (see lb_chunk) */
+    size_t range_cap, reads_cap, maps_cap, sdest_cap; /* bytes */
+} lb_bufs;
+
+#define LB_SPARE 4
+
+/* A chunk's matrices. With stream batching they are batch-aligned: chunk k's block holds the
+ * batches that start in chunk k, whole (rows written by the later chunks they reach into);
+ * chunk k's first `nhead` rows belong to the batch that starts in an earlier chunk, and go to
+ * that chunk's block from row `head_at` (a resumed run's delivered batch: a block of its own). The
+ * staged entries' rows (sdest) are then r >= 0 in the own block, -2 - r in the head block. */
+typedef struct lb_chunk {
+    int state;
+    lb_block *block;           /* the loader's reference */
+    lb_block *head;            /* a reference to the earlier chunk's block, or NULL */
+    int64_t nhead, head_at;
+    lb_bufs b;
+    size_t nreads;
     int64_t nstaged;           /* entries staged (the chunk's entries that have a row) */
-    int64_t *sdest;            /* row of each staged entry */
     unsigned char *staging;    /* column by column: each output column's staged values */
     size_t staging_cap;
     size_t *soff;              /* per output column, then per mask tensor (ncolrefs + nt) */
+    unsigned char **src;       /* staging + soff, per output column */
     atomic_long pending;       /* tasks of the current phase not done (READ, then ASSEMBLE) */
+    int64_t copied;            /* bytes of repeated rows copied (counted when it enters) */
     rf_error err;
 } lb_chunk;
 
@@ -199,6 +216,8 @@ struct rf_loader {
     size_t nasm;
     lp_share *shares;
     size_t shares_cap;
+    lb_bufs spare[LB_SPARE];   /* working buffers of freed chunks (under mu) */
+    int nspare;
     int failed;
     rf_error err;
     /* stats */
@@ -214,6 +233,7 @@ rf_status lb_push(rf_loader *l, int kind, int64_t a, int64_t b, rf_error *err);
 void lb_epoch_end(rf_loader *l);
 /* Waits on l->done under l->mu; RF_ERR_INTERRUPTED when the interrupt callback says so. */
 rf_status lb_wait(rf_loader *l, rf_error *err);
+void lb_spares_free(rf_loader *l);
 /* The first pass over every cluster: filters and labels. */
 rf_status lb_prepass(rf_loader *l, rf_error *err);
 double lb_now(void);

@@ -2,8 +2,8 @@
  *
  * Workers take tasks from one FIFO queue: PREPASS (one cluster of the first pass: which
  * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan, the
- * stage map of each cluster it reads, its staging and its matrices; queue one READ per
- * cluster and output column), READ (decode one column of one cluster into its staging area,
+ * stage map of each cluster it reads and its staging - its matrices were made when it was
+ * queued, epoch.c - and queue one READ per cluster and output column), READ (decode one column of one cluster into its staging area,
  * in entry order, converted to the tensor's dtype, jagged columns cut or padded: a column's
  * baskets are decoded once, and written sequentially) and ASSEMBLE (a slice of the staged
  * entries written to their shuffled rows, one row at a time: the column -> row transpose with
@@ -165,29 +165,24 @@ rf_status lb_prepass(rf_loader *l, rf_error *err)
 /* The clusters that chunk k's sorted ranges fall in, with the ranges of each. */
 static rf_status chunk_reads(rf_loader *l, lb_chunk *ch, rf_error *err)
 {
-    const lp_rows *r = &ch->rows;
+    const lp_rows *r = &ch->b.rows;
     const int64_t *sel = lp_plan_sel_bounds(l->plan);
-    size_t cap = r->nranges + 1, c = 0, d = 0;
-    ch->range_dest = malloc(cap * sizeof *ch->range_dest);
-    ch->reads = malloc(cap * sizeof *ch->reads);
-    RF_CHECK(ch->range_dest && ch->reads, err, RF_ERR_NOMEM, "out of memory for a chunk's reads");
+    size_t c = 0, d = 0;
+    RF_TRY(rf_grow((void **)&ch->b.range_dest, &ch->b.range_cap, (r->nranges + 1) * sizeof *ch->b.range_dest,
+                   RF_MAX_ALLOC, "chunk reads", err));
     for (size_t i = 0, at = 0; i < r->nranges; at += (size_t)r->ranges[i].n, i++) {
-        ch->range_dest[i] = (int64_t)at;
+        ch->b.range_dest[i] = (int64_t)at;
         for (int64_t s = r->ranges[i].start; s < r->ranges[i].start + r->ranges[i].n;) {
             while (sel[c + 1] <= s) /* the cluster of selected entry s */
                 c++;
             while (l->ds_cluster[d + 1] <= c)
                 d++;
-            if (ch->nreads && ch->reads[ch->nreads - 1].cluster == c) {
-                ch->reads[ch->nreads - 1].r1 = i + 1;
+            if (ch->nreads && ch->b.reads[ch->nreads - 1].cluster == c) {
+                ch->b.reads[ch->nreads - 1].r1 = i + 1;
             } else {
-                if (ch->nreads == cap) {
-                    lb_read *q = realloc(ch->reads, 2 * cap * sizeof *q);
-                    RF_CHECK(q, err, RF_ERR_NOMEM, "out of memory for a chunk's reads");
-                    ch->reads = q;
-                    cap *= 2;
-                }
-                ch->reads[ch->nreads++] = (lb_read){.cluster = c, .d = d, .a = l->bounds[c] - l->ds_first[d],
+                RF_TRY(rf_grow((void **)&ch->b.reads, &ch->b.reads_cap, (ch->nreads + 1) * sizeof *ch->b.reads,
+                               RF_MAX_ALLOC, "chunk reads", err));
+                ch->b.reads[ch->nreads++] = (lb_read){.cluster = c, .d = d, .a = l->bounds[c] - l->ds_first[d],
                                                     .b = l->bounds[c + 1] - l->ds_first[d], .r0 = i, .r1 = i + 1};
             }
             s = sel[c + 1];
@@ -196,11 +191,37 @@ static rf_status chunk_reads(rf_loader *l, lb_chunk *ch, rf_error *err)
     return RF_OK;
 }
 
-/* Row copies (entries on several rows), then the chunk is ready. */
+/* Where a staged entry's row lies: d (sdest) >= 0 in the chunk's own block, -2 - d in the
+ * block of the batch it ends (lb_chunk); base and hbase are one tensor's matrices there. */
+static inline unsigned char *dest_row(unsigned char *base, unsigned char *hbase, int64_t d, size_t rb)
+{
+    return d >= 0 ? base + (size_t)d * rb : hbase + (size_t)(-2 - d) * rb;
+}
+
+/* sdest of the chunk's row r (lp_rows numbering; -1: not delivered). */
+static int64_t chunk_dest(const lb_chunk *ch, int64_t r)
+{
+    return r < 0 ? -1 : r >= ch->nhead ? r - ch->nhead : -2 - (ch->head_at + r);
+}
+
+static unsigned char *tensor_base(const lb_block *b, size_t t)
+{
+    return b ? b->mem + b->off[t] : NULL;
+}
+
+/* Row copies (entries on several rows: padding, over-sampling), then the chunk is ready. */
 static void chunk_done(rf_loader *l, lb_chunk *ch)
 {
-    for (size_t i = 0; i < ch->rows.ncopies; i++)
-        lb_copy_rows(ch->block, ch->rows.copies[2 * i + 1], ch->block, ch->rows.copies[2 * i], 1);
+    ch->copied = 0;
+    for (size_t i = 0; i < ch->b.rows.ncopies; i++) {
+        int64_t s = chunk_dest(ch, ch->b.rows.copies[2 * i]), d = chunk_dest(ch, ch->b.rows.copies[2 * i + 1]);
+        for (size_t t = 0; t < l->sh->nt; t++) {
+            size_t rb = (size_t)l->sh->t[t].width * l->sh->t[t].esize;
+            unsigned char *base = tensor_base(ch->block, t), *hbase = tensor_base(ch->head, t);
+            memcpy(dest_row(base, hbase, d, rb), dest_row(base, hbase, s, rb), rb);
+        }
+        ch->copied += (int64_t)l->sh->row_bytes;
+    }
     lb_buffer_put(l->sh, ch->staging, ch->staging_cap);
     ch->staging = NULL;
     pthread_mutex_lock(&l->mu);
@@ -214,7 +235,7 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
  * trimmed to the span [lo, hi) of staged entries. */
 static void stage_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int64_t *stage)
 {
-    const lp_piece *rg = ch->rows.ranges;
+    const lp_piece *rg = ch->b.rows.ranges;
     int64_t s = lp_plan_sel_bounds(l->plan)[rd->cluster], g0 = l->ds_first[rd->d] + rd->a;
     size_t r = rd->r0;
     rd->lo = rd->b - rd->a;
@@ -227,11 +248,11 @@ static void stage_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int64_t *st
             continue;
         while (r < rd->r1 && s >= rg[r].start + rg[r].n)
             r++;
-        int64_t row = r < rd->r1 && s >= rg[r].start ? ch->rows.dest[ch->range_dest[r] + (s - rg[r].start)] : -1;
+        int64_t row = r < rd->r1 && s >= rg[r].start ? ch->b.rows.dest[ch->b.range_dest[r] + (s - rg[r].start)] : -1;
         s++;
-        if (row < 0)
+        if ((row = chunk_dest(ch, row)) == -1)
             continue;
-        ch->sdest[rd->s0 + rd->m] = row;
+        ch->b.sdest[rd->s0 + rd->m] = row;
         stage[x] = rd->m++;
         rd->lo = x < rd->lo ? x : rd->lo;
         rd->hi = x + 1;
@@ -256,6 +277,9 @@ static rf_status alloc_staging(rf_loader *l, lb_chunk *ch, rf_error *err)
         }
     ch->staging = lb_buffer_get(l->sh, at, &ch->staging_cap);
     RF_CHECK(ch->staging, err, RF_ERR_NOMEM, "out of memory for a chunk's staging (%zu bytes)", at);
+    RF_CHECK(ch->src = malloc((l->ncolrefs + 1) * sizeof *ch->src), err, RF_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < l->ncolrefs; k++)
+        ch->src[k] = ch->staging + ch->soff[k];
     return RF_OK;
 }
 
@@ -265,23 +289,25 @@ static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
 {
     rf_loader *l = w->l;
     lb_chunk *ch = &l->chunks[k];
-    RF_TRY(lp_chunk_build(l->e, k, &ch->rows, err));
+    pthread_mutex_lock(&l->mu); /* a freed chunk's buffers, already grown */
+    if (l->nspare > 0)
+        ch->b = l->spare[--l->nspare];
+    pthread_mutex_unlock(&l->mu);
+    RF_TRY(lp_chunk_build(l->e, k, &ch->b.rows, err));
     RF_TRY(chunk_reads(l, ch, err));
     int64_t span = 0;
     for (size_t i = 0; i < ch->nreads; i++)
-        span += ch->reads[i].b - ch->reads[i].a;
-    ch->maps = malloc((size_t)(span ? span : 1) * sizeof *ch->maps);
-    ch->sdest = malloc((size_t)(ch->rows.nin ? ch->rows.nin : 1) * sizeof *ch->sdest);
-    RF_CHECK(ch->maps && ch->sdest, err, RF_ERR_NOMEM, "out of memory for the maps of %lld entries",
-             (long long)span);
+        span += ch->b.reads[i].b - ch->b.reads[i].a;
+    RF_TRY(rf_grow((void **)&ch->b.maps, &ch->b.maps_cap, (size_t)(span + 1) * sizeof *ch->b.maps,
+                   RF_MAX_ALLOC, "chunk stage maps", err));
+    RF_TRY(rf_grow((void **)&ch->b.sdest, &ch->b.sdest_cap, (size_t)(ch->b.rows.nin + 1) * sizeof *ch->b.sdest,
+                   RF_MAX_ALLOC, "chunk rows", err));
     size_t ntasks = 0;
-    for (size_t i = 0, at = 0; i < ch->nreads; at += (size_t)(ch->reads[i].b - ch->reads[i].a), i++) {
-        stage_map(l, ch, &ch->reads[i], ch->maps + at);
-        ntasks += ch->reads[i].m ? l->ncolrefs : 0;
+    for (size_t i = 0, at = 0; i < ch->nreads; at += (size_t)(ch->b.reads[i].b - ch->b.reads[i].a), i++) {
+        stage_map(l, ch, &ch->b.reads[i], ch->b.maps + at);
+        ntasks += ch->b.reads[i].m ? l->ncolrefs : 0;
     }
     RF_TRY(alloc_staging(l, ch, err));
-    if (!(ch->block = lb_block_new(l->sh, ch->rows.nrows, err)))
-        return RF_ERR_NOMEM;
     atomic_store(&ch->pending, (long)ntasks);
     if (ntasks == 0) {
         chunk_done(l, ch);
@@ -291,7 +317,7 @@ static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
     ch->state = LB_READING;
     rf_status s = RF_OK;
     for (size_t i = 0; i < ch->nreads && s == RF_OK; i++)
-        for (size_t c = 0; ch->reads[i].m && c < l->ncolrefs && s == RF_OK; c++)
+        for (size_t c = 0; ch->b.reads[i].m && c < l->ncolrefs && s == RF_OK; c++)
             s = lb_push(l, LB_T_READ, (int64_t)k, (int64_t)(i * l->ncolrefs + c), err);
     pthread_mutex_unlock(&l->mu);
     return s;
@@ -337,7 +363,7 @@ static rf_status read_column(lb_worker *w, size_t k, int64_t task, rf_error *err
 {
     rf_loader *l = w->l;
     lb_chunk *ch = &l->chunks[k];
-    const lb_read *rd = &ch->reads[(size_t)task / l->ncolrefs];
+    const lb_read *rd = &ch->b.reads[(size_t)task / l->ncolrefs];
     size_t cr = (size_t)task % l->ncolrefs;
     const lb_tensor *x = &l->sh->t[l->colrefs[cr].t];
     const lb_col *col = &x->cols[l->colrefs[cr].c];
@@ -368,41 +394,46 @@ static rf_status read_column(lb_worker *w, size_t k, int64_t task, rf_error *err
 }
 
 #define LB_SLICE 16384 /* staged entries per ASSEMBLE task */
-#define LB_AHEAD 24    /* rows prefetched ahead of the writes (DRAM latency / work per row) */
+#define LB_AHEAD 16    /* rows prefetched ahead of the writes */
 
-/* Writes staged entries [g0, g1) to their rows: one row's values at a time, so each row's
- * cache lines are touched once (the shuffle's scattered writes, once per row). */
+/* Writes staged entries [g0, g1) to their rows: one row's values at a time, so each row is
+ * written once (and, with the native plan, each batch's rows in order). Tensors of 4-byte
+ * columns - ROOT's float32 layout - take the short path: a load and a store per value. */
 static void assemble(rf_loader *l, lb_chunk *ch, int64_t g0, int64_t g1)
 {
-    for (int64_t g = g0; g < g1; g++) {
-        int64_t r = ch->sdest[g];
-        if (g + LB_AHEAD < g1) /* the rows some entries ahead: their cache lines on the way */
-            for (size_t t = 0; t < l->sh->nt; t++) {
-                const unsigned char *p = lb_row(ch->block, t, ch->sdest[g + LB_AHEAD]);
-                __builtin_prefetch(p, 1);
-                __builtin_prefetch(p + l->sh->t[t].width * (int64_t)l->sh->t[t].esize - 1, 1);
+    for (size_t t = 0; t < l->sh->nt; t++) {
+        const lb_tensor *x = &l->sh->t[t];
+        size_t rb = (size_t)x->width * x->esize, k0 = l->tbase[t], nc = x->ncols;
+        unsigned char *base = tensor_base(ch->block, t), *hbase = tensor_base(ch->head, t);
+        const unsigned char *const *src = (const unsigned char *const *)ch->src + k0;
+        const int64_t *dest = ch->b.sdest;
+        if (x->is_mask) {
+            const unsigned char *m = ch->staging + ch->soff[l->ncolrefs + t];
+            for (int64_t g = g0; g < g1; g++)
+                memcpy(dest_row(base, hbase, dest[g], rb), m + (size_t)g * rb, rb);
+        } else if (x->n_max == 0 && rb == 4 * nc) { /* every column one 4-byte value */
+            for (int64_t g = g0; g < g1; g++) {
+                unsigned char *row = dest_row(base, hbase, dest[g], rb);
+                if (g + LB_AHEAD < g1) { /* rows of other batches: their lines on the way */
+                    unsigned char *ahead = dest_row(base, hbase, dest[g + LB_AHEAD], rb);
+                    __builtin_prefetch(ahead, 1);
+                    __builtin_prefetch(ahead + rb - 1, 1);
+                }
+                for (size_t c = 0; c < nc; c++)
+                    memcpy(row + 4 * c, src[c] + 4 * (size_t)g, 4);
             }
-        for (size_t t = 0; t < l->sh->nt; t++) {
-            const lb_tensor *x = &l->sh->t[t];
-            unsigned char *row = lb_row(ch->block, t, r);
-            if (x->is_mask) {
-                memcpy(row, ch->staging + ch->soff[l->ncolrefs + t] + (size_t)g * (size_t)x->n_max, (size_t)x->n_max);
-                continue;
-            }
-            for (size_t c = 0; c < x->ncols; c++) {
-                size_t k = l->tbase[t] + c, bytes = l->colrefs[k].bytes;
-                const unsigned char *src = ch->staging + ch->soff[k] + (size_t)g * bytes;
-                unsigned char *dst = row + (size_t)x->cols[c].offset * x->esize;
-                if (x->n_max == 0 && bytes == 4) /* fixed sizes: moves, not calls */
-                    memcpy(dst, src, 4);
-                else if (x->n_max == 0 && bytes == 8)
-                    memcpy(dst, src, 8);
-                else if (x->n_max == 0)
-                    memcpy(dst, src, bytes);
-                if (x->n_max == 0)
-                    continue;
-                for (int64_t i = 0; i < x->n_max; i++) /* collection: items interleave columns */
-                    memcpy(row + ((size_t)i * x->ncols + c) * x->esize, src + (size_t)i * x->esize, x->esize);
+        } else {
+            for (int64_t g = g0; g < g1; g++) {
+                unsigned char *row = dest_row(base, hbase, dest[g], rb);
+                for (size_t c = 0; c < nc; c++) {
+                    size_t bytes = l->colrefs[k0 + c].bytes;
+                    const unsigned char *v = src[c] + (size_t)g * bytes;
+                    if (x->n_max == 0)
+                        memcpy(row + (size_t)x->cols[c].offset * x->esize, v, bytes);
+                    else /* collection: items interleave the columns */
+                        for (int64_t i = 0; i < x->n_max; i++)
+                            memcpy(row + ((size_t)i * nc + c) * x->esize, v + (size_t)i * x->esize, x->esize);
+                }
             }
         }
     }
@@ -487,8 +518,8 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&l->mu);
         run_task(w, &t);
         pthread_mutex_lock(&l->mu);
-        l->running--;
-        pthread_cond_broadcast(&l->done);
+        if (--l->running == 0) /* a stop waits for this; chunks and failures signal themselves */
+            pthread_cond_broadcast(&l->done);
     }
     pthread_mutex_unlock(&l->mu);
     return NULL;
@@ -541,6 +572,7 @@ void lb_pool_stop(rf_loader *l)
     }
     free(l->workers);
     l->workers = NULL;
+    lb_spares_free(l);
     free(l->queue);
     pthread_cond_destroy(&l->work);
     pthread_cond_destroy(&l->done);

@@ -423,6 +423,8 @@ rf_status lp_epoch_create(const lp_plan *p, int part, int64_t epoch, lp_epoch **
 const lp_epoch_info *lp_epoch_get_info(const lp_epoch *e) { return &e->info; }
 size_t lp_epoch_nchunks(const lp_epoch *e) { return e->nchunks; }
 int lp_epoch_resident(const lp_epoch *e) { return e->resident; }
+int lp_epoch_stream(const lp_epoch *e) { return !e->leftover; }
+int64_t lp_epoch_row0(const lp_epoch *e, size_t k) { return e->row_off[k < e->nchunks ? k : e->nchunks]; }
 
 int64_t lp_epoch_chunk_rows(const lp_epoch *e, size_t k)
 {
@@ -717,7 +719,7 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
     uint32_t *rs32 = (uint32_t *)o->map; /* XO: half the memory traffic (chunks < 2^32 rows) */
     RF_CHECK(e->map != LP_MAP_XO || n <= UINT32_MAX, err, RF_ERR_ARG,
              "loader plan: a chunk of %lld rows is over 2^32", (long long)n);
-    if (e->map == LP_MAP_XO) { /* the row of each staging position: a random permutation */
+    if (e->map == LP_MAP_XO) { /* a random permutation of the staging positions */
         for (int64_t r = 0; r < n; r++)
             rs32[r] = (uint32_t)r;
         lp_rng g;
@@ -736,7 +738,17 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
         for (int64_t r = 0; r < n; r++)
             rs[sortpos[o->pos[r]]] = r;
     }
-    RF_TRY(sort_pieces(pc, c->npieces, 1, o, err));
+    /* XO: the permutation picks each entry's batch (the chunk's rows cut where the epoch's
+     * batches are: the first one after `off` rows of a batch begun in the chunk before);
+     * inside a batch rows follow the entries' order, so the transpose writes one sequential
+     * stream per batch */
+    RF_TRY(sort_pieces(pc, c->npieces, 1, o, err)); /* (may use pos) */
+    int64_t B = e->plan->cfg.batch_size, off = e->row_off[c - e->chunks] % B, *cnt = NULL;
+    if (e->map == LP_MAP_XO) {
+        RF_TRY(grow64(&o->pos, &o->pos_cap, (off + n) / B + 2, err));
+        cnt = o->pos;
+        memset(cnt, 0, (size_t)((off + n) / B + 2) * sizeof *cnt);
+    }
     o->nranges = 0;
     o->nin = 0;
     RF_TRY(grow64(&o->dest, &o->dest_cap, c->nstage, err));
@@ -751,7 +763,11 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
         add_range(o, q);
         int64_t so = e->piece_off[c->first + (size_t)o->order[2 * t + 1]];
         for (int64_t j = 0; j < q->n; j++) {
-            int64_t r = e->map == LP_MAP_IDENTITY ? so + j : e->map == LP_MAP_XO ? (int64_t)rs32[so + j] : rs[so + j];
+            int64_t r = e->map == LP_MAP_IDENTITY ? so + j : rs[so + j];
+            if (cnt) {
+                int64_t b = ((int64_t)rs32[so + j] + off) / B;
+                r = (b ? b * B - off : 0) + cnt[b]++;
+            }
             o->dest[at + j] = r < c->keep ? r : -1;
         }
     }

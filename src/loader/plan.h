@@ -13,14 +13,19 @@
  * whole clusters and runs the filters over them anyway).
  *
  * A chunk is a list of pieces (selected ranges) in staging order - the order ROOT would load
- * them - and a row map from staging positions to matrix rows. lp_chunk_build turns it into
+ * them - and a row map from staging positions to matrix rows. The native map gives each entry
+ * a random batch (a uniformly random balanced assignment: every batch a random sample of the
+ * chunk) and keeps the entries' order inside a batch, so that the transpose writes one
+ * sequential stream per batch; ROOT's maps are ShuffleTensor's permutations. lp_chunk_build turns it into
  * what the pipeline executes: sorted disjoint ranges to read, dest[i] (the row of the i-th
  * entry read, or -1) and copies (row pairs) for entries that appear on several rows.
  *
  * Batching: "stream" cuts the concatenated chunks at multiples of batch_size (native mode);
  * "leftover" is ROOT's RBatchLoader: each chunk's full batches, then its tail appended to a
  * leftover stream cut at multiples of batch_size (ROOT modes). A batch is one slice of one
- * chunk, or pieces of several chunks that the pipeline copies together. */
+ * chunk, or pieces of several chunks: in the stream, the later chunks write their pieces into
+ * the matrix of the chunk where the batch starts (nothing copied); ROOT's leftover batches are
+ * copied together. */
 #ifndef RF_LOADER_PLAN_H
 #define RF_LOADER_PLAN_H
 
@@ -99,6 +104,11 @@ int64_t lp_epoch_chunk_rows(const lp_epoch *e, size_t k);
 const lp_piece *lp_epoch_chunk_pieces(const lp_epoch *e, size_t k, size_t *npieces);
 /* The same chunk every epoch with only the rows moving (eager: load once, regather). */
 int lp_epoch_resident(const lp_epoch *e);
+/* Stream batching (native): batch j is rows [j x B, j x B + B) of the chunks' rows end to end,
+ * chunk k holding rows [lp_epoch_row0(k), lp_epoch_row0(k + 1)) of it. 0: ROOT's leftover
+ * batching. */
+int lp_epoch_stream(const lp_epoch *e);
+int64_t lp_epoch_row0(const lp_epoch *e, size_t k);
 
 /* What the pipeline executes for one chunk. Buffers are grown and reused across calls. */
 typedef struct lp_rows {

@@ -3,12 +3,11 @@
  * cut and padded, collection with mask, virtual columns), filters, several datasets, the
  * same batches on 1, 2 and 3 worker threads, batches as adjacent slices of one chunk (no
  * copy), batches that outlive the loader, inference order, resume, stopping mid-epoch,
- * per-batch class quotas from a label column, ROOT's §3 numbers through real files (and 6.38's
- * leftover order without a split), waits ended by the interrupt callback, and a
+ * per-batch class quotas from a label column, ROOT's §3 numbers through real files (test01,
+ * 06, 07, 08, 16, and 6.38's leftover order without a split; the plan's own cases are in
+ * test_plan_root), waits ended by the interrupt callback, and a
  * corrupt basket whose error reaches rf_loader_next naming the file while nothing hangs.
- *
- * Every file holds entries e (its global index): x = e (int32), f = e / 4 (float32),
- * y = e % 3 (int16), v = jagged float64 with e % 4 items v_k = e + k / 10. */
+ * The files and the value checks: loader_fixture.h. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,173 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rootfeed.h"
-#include "check.h"
-
-static char dir[256];
-
-static void write_file(const char *name, rf_format fmt, int64_t e0, int64_t n, int64_t cluster)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    rf_writer_options o;
-    rf_writer_options_init(&o);
-    o.format = fmt;
-    o.cluster_entries = cluster;
-    rf_writer *w;
-    rf_error err = {0};
-    if (rf_writer_open(path, "t", &o, &w, &err)) {
-        printf("writer: %s\n", err.msg);
-        exit(1);
-    }
-    rf_writer_column cols[4] = {{.name = "x", .dtype = RF_INT32, .kind = RF_KIND_FLAT},
-                                {.name = "f", .dtype = RF_FLOAT32, .kind = RF_KIND_FLAT},
-                                {.name = "y", .dtype = RF_INT16, .kind = RF_KIND_FLAT},
-                                {.name = "v", .dtype = RF_FLOAT64, .kind = RF_KIND_JAGGED}};
-    for (int i = 0; i < 4; i++)
-        rf_writer_add_column(w, &cols[i], &err);
-    rf_column_data d[4];
-    int32_t *x = malloc((size_t)n * 4);
-    float *f = malloc((size_t)n * 4);
-    int16_t *y = malloc((size_t)n * 2);
-    int64_t *off = malloc((size_t)(n + 1) * 8);
-    double *v = malloc((size_t)n * 3 * 8 + 8);
-    off[0] = 0;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t e = e0 + i;
-        x[i] = (int32_t)e;
-        f[i] = (float)e / 4.0f;
-        y[i] = (int16_t)(e % 3);
-        off[i + 1] = off[i] + e % 4;
-        for (int64_t k = 0; k < e % 4; k++)
-            v[off[i] + k] = (double)e + (double)k / 10.0;
-    }
-    void *vals[4] = {x, f, y, v};
-    rf_dtype dt[4] = {RF_INT32, RF_FLOAT32, RF_INT16, RF_FLOAT64};
-    for (int i = 0; i < 4; i++) {
-        rf_column_data_init(&d[i]);
-        d[i].dtype = dt[i];
-        d[i].nentries = n;
-        d[i].nvalues = i == 3 ? off[n] : n;
-        d[i].values = vals[i];
-    }
-    d[3].nlevels = 1;
-    d[3].offsets[0] = off;
-    if (rf_writer_append(w, d, 4, &err) || rf_writer_close(w, &err)) {
-        printf("writer: %s\n", err.msg);
-        exit(1);
-    }
-    free(x);
-    free(f);
-    free(y);
-    free(off);
-    free(v);
-}
-
-static rf_dataset *open_ds(const char *const *names, size_t n, const char *filter)
-{
-    char buf[8][512];
-    const char *paths[8];
-    for (size_t i = 0; i < n; i++) {
-        snprintf(buf[i], sizeof buf[i], "%s/%s", dir, names[i]);
-        paths[i] = buf[i];
-    }
-    rf_dataset *ds;
-    rf_error err = {0};
-    if (rf_dataset_open(paths, NULL, n, &ds, &err) || (filter && rf_dataset_filter(ds, filter, &err))) {
-        printf("dataset: %s\n", err.msg);
-        exit(1);
-    }
-    return ds;
-}
-
-/* Tensors: X = [x, f] float32, y = [y] float32, id = [rdfentry_, rf_dataset_, rf_file_,
- * rf_entry_] int64, V = [v] max 3 float32 (padding -1). */
-static rf_loader_column XC[2] = {{"x", 0}, {"f", 0}}, YC[1] = {{"y", 0}},
-                        IDC[4] = {{"rdfentry_", 0}, {"rf_dataset_", 0}, {"rf_file_", 0}, {"rf_entry_", 0}},
-                        VC[1] = {{"v", 3}};
-static rf_loader_tensor TENSORS[4] = {{"X", RF_FLOAT32, XC, 2, 0}, {"y", RF_FLOAT32, YC, 1, 0},
-                                      {"id", RF_INT64, IDC, 4, 0}, {"V", RF_FLOAT32, VC, 1, 0}};
-
-static rf_loader_options base_options(void)
-{
-    rf_loader_options o;
-    rf_loader_options_init(&o);
-    o.tensors = TENSORS;
-    o.ntensors = 4;
-    o.batch_size = 64;
-    o.chunk_size = 700;
-    o.block_size = 1;
-    o.seed = 11;
-    o.drop_remainder = 0;
-    o.vec_padding = -1;
-    o.num_threads = 2;
-    return o;
-}
-
-/* One epoch: the entries of its rows (id column 0 + dataset offset), values checked. */
-typedef struct epoch_out {
-    int64_t *ids, n, nbatches, bad, *bsize;
-    rf_status status;
-    char msg[RF_ERROR_MSG_SIZE];
-} epoch_out;
-
-static int64_t GLOBAL0[4]; /* first global entry of each dataset (the files' e values) */
-
-static void check_row(const rf_batch *b, int64_t r, epoch_out *o)
-{
-    rf_tensor_view X, y, id, V;
-    rf_error err;
-    rf_batch_tensor(b, 0, &X, &err);
-    rf_batch_tensor(b, 1, &y, &err);
-    rf_batch_tensor(b, 2, &id, &err);
-    rf_batch_tensor(b, 3, &V, &err);
-    const int64_t *ir = (const int64_t *)id.data + r * 4;
-    int64_t e = GLOBAL0[ir[1]] + ir[0];
-    const float *xr = (const float *)X.data + r * 2, *vr = (const float *)V.data + r * 3;
-    int ok = xr[0] == (float)e && xr[1] == (float)e / 4.0f && ((const float *)y.data)[r] == (float)(e % 3);
-    ok &= ir[2] == (ir[1] == 0 && e >= 3000) && ir[3] == e - (e >= 3000 ? 3000 : 0); /* file, entry */
-    for (int k = 0; k < 3; k++)
-        ok &= vr[k] == (k < e % 4 ? (float)((double)e + k / 10.0) : -1.0f);
-    o->bad += !ok;
-    o->ids[o->n++] = e;
-}
-
-static epoch_out run(rf_loader *l, rf_part part, int64_t epoch, int64_t first)
-{
-    epoch_out o = {0};
-    rf_error err = {0};
-    o.ids = malloc(sizeof *o.ids * 100000);
-    o.bsize = malloc(sizeof *o.bsize * 10000);
-    o.status = rf_loader_start(l, part, epoch, first, &err);
-    for (rf_batch *b; o.status == RF_OK;) {
-        o.status = rf_loader_next(l, &b, &err);
-        if (o.status != RF_OK || !b)
-            break;
-        o.bsize[o.nbatches++] = rf_batch_rows(b);
-        for (int64_t r = 0; r < rf_batch_rows(b); r++)
-            check_row(b, r, &o);
-        rf_batch_release(b);
-    }
-    if (o.status != RF_OK)
-        memcpy(o.msg, err.msg, sizeof o.msg);
-    return o;
-}
-
-static void out_free(epoch_out *o)
-{
-    free(o->ids);
-    free(o->bsize);
-}
-
-static rf_loader *open_loader(rf_dataset **ds, size_t n, const rf_loader_options *o)
-{
-    rf_loader *l;
-    rf_error err = {0};
-    rf_status s = rf_loader_open(ds, n, o, &l, &err);
-    CHECK(s == RF_OK, "rf_loader_open: %s", err.msg);
-    return s == RF_OK ? l : NULL;
-}
+#include "loader_fixture.h"
 
 /* Every selected entry once over both parts, values right, the counts the loader reports. */
 static void test_exactly_once(rf_format fmt)
@@ -204,6 +37,10 @@ static void test_exactly_once(rf_format fmt)
         CHECK(e.status == RF_OK && e.bad == 0, "format %d part %d: %lld wrong rows (%s)", fmt, part,
               (long long)e.bad, e.msg);
         CHECK(e.nbatches == rf_loader_num_batches(l, (rf_part)part, 0), "num_batches");
+        /* batch-aligned chunks: batches are adjacent slices except where a chunk starts (chunks
+         * hold at least one 200-entry cluster) */
+        CHECK(e.nbatches - 1 - e.adjacent <= e.n / 200 + 1, "format %d part %d: %lld of %lld batches "
+              "follow the previous one", fmt, part, (long long)e.adjacent, (long long)e.nbatches);
         for (int64_t i = 0; i < e.n; i++)
             ok &= e.ids[i] >= 0 && e.ids[i] < 5000 && !seen[e.ids[i]]++;
         for (int64_t j = 0; j + 1 < e.nbatches; j++)
@@ -216,6 +53,8 @@ static void test_exactly_once(rf_format fmt)
     CHECK(nval > 1000 && nval < 1500, "validation holds about a quarter: %lld", (long long)nval);
     rf_loader_stats st;
     rf_loader_get_stats(l, &st);
+    CHECK(st.bytes_copied == 0, "format %d: batches straddle chunks without copies (%lld bytes "
+          "copied)", fmt, (long long)st.bytes_copied);
     CHECK(st.entries_delivered == 5000 && st.read_amplification == 1.0 && st.peak_buffer_bytes > 0 &&
           st.peak_buffer_bytes <= st.buffer_bound_bytes, "stats: %lld rows, amplification %g, peak %lld "
           "bound %lld", (long long)st.entries_delivered, st.read_amplification,
@@ -578,6 +417,126 @@ static void test_interrupt(void)
     rf_dataset_free(ds);
 }
 
+/* ROOT's fixture for test06/07/16: 10 entries, b1 = entry (Short_t), b2 = b1^2 (UShort_t),
+ * b3 = 10 entry, b4 = 10 b3, v1 = {b1, 10 b1}, v2 = {100 b1, 1000 b1}. */
+static void write_root_fixture(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    rf_writer_options o;
+    rf_writer_options_init(&o);
+    rf_writer *w;
+    rf_error err = {0};
+    rf_writer_column cols[6] = {{.name = "b1", .dtype = RF_INT16, .kind = RF_KIND_FLAT},
+                                {.name = "b2", .dtype = RF_UINT16, .kind = RF_KIND_FLAT},
+                                {.name = "b3", .dtype = RF_INT32, .kind = RF_KIND_FLAT},
+                                {.name = "b4", .dtype = RF_INT32, .kind = RF_KIND_FLAT},
+                                {.name = "v1", .dtype = RF_INT32, .kind = RF_KIND_JAGGED},
+                                {.name = "v2", .dtype = RF_INT32, .kind = RF_KIND_JAGGED}};
+    int16_t b1[10];
+    uint16_t b2[10];
+    int32_t b3[10], b4[10], v1[20], v2[20];
+    int64_t off[11];
+    for (int i = 0; i < 10; i++) {
+        b1[i] = (int16_t)i;
+        b2[i] = (uint16_t)(i * i);
+        b3[i] = 10 * i;
+        b4[i] = 100 * i;
+        v1[2 * i] = i;
+        v1[2 * i + 1] = 10 * i;
+        v2[2 * i] = 100 * i;
+        v2[2 * i + 1] = 1000 * i;
+        off[i] = 2 * i;
+    }
+    off[10] = 20;
+    void *vals[6] = {b1, b2, b3, b4, v1, v2};
+    rf_column_data d[6];
+    int ok = rf_writer_open(path, "mytree", &o, &w, &err) == RF_OK;
+    for (int i = 0; i < 6 && ok; i++) {
+        ok &= rf_writer_add_column(w, &cols[i], &err) == RF_OK;
+        rf_column_data_init(&d[i]);
+        d[i].dtype = cols[i].dtype;
+        d[i].nentries = 10;
+        d[i].nvalues = i >= 4 ? 20 : 10;
+        d[i].values = vals[i];
+        d[i].nlevels = i >= 4;
+        d[i].offsets[0] = i >= 4 ? off : NULL;
+    }
+    if (!ok || rf_writer_append(w, d, 6, &err) || rf_writer_close(w, &err)) {
+        printf("writer: %s\n", err.msg);
+        exit(1);
+    }
+}
+
+/* ROOT's test06 (targets b2, b4 and weights b3), test07 (features b1, b3) and test16 (v1 max 3,
+ * v2 max 2 -> x (3, 5), rows [b1, 10 b1, 0, 100 b1, 1000 b1]) through a file, unshuffled,
+ * split 0.4, batch 3, in the three ROOT modes: training rows 0..5, validation 6..9, every
+ * value and shape as ROOT's tests assert. */
+static void test_root_values(void)
+{
+    write_root_fixture("root3.root");
+    const char *names[1] = {"root3.root"};
+    rf_dataset *ds = open_ds(names, 1, NULL);
+    rf_loader_column x6[1] = {{"b1", 0}}, y6[2] = {{"b2", 0}, {"b4", 0}}, w6[1] = {{"b3", 0}},
+                     x7[2] = {{"b1", 0}, {"b3", 0}}, x16[2] = {{"v1", 3}, {"v2", 2}};
+    rf_loader_tensor t6[3] = {{"X", RF_FLOAT32, x6, 1, 0}, {"y", RF_FLOAT32, y6, 2, 0}, {"w", RF_FLOAT32, w6, 1, 0}},
+                     t7[1] = {{"X", RF_FLOAT32, x7, 2, 0}}, t16[1] = {{"X", RF_FLOAT32, x16, 2, 0}};
+    const rf_loader_tensor *tests[3] = {t6, t7, t16};
+    size_t ntensors[3] = {3, 1, 1};
+    static const char *const test_names[3] = {"test06", "test07", "test16"};
+    rf_loader_mode modes[3] = {RF_LOADER_ROOT_640, RF_LOADER_ROOT_EAGER, RF_LOADER_ROOT_638};
+    for (int c = 0; c < 3; c++)
+        for (int m = 0; m < 3; m++) {
+            rf_loader_options o;
+            rf_loader_options_init(&o);
+            o.mode = modes[m];
+            o.tensors = tests[c];
+            o.ntensors = ntensors[c];
+            o.batch_size = 3;
+            o.batches_in_memory = 2;
+            o.chunk_size = 5;
+            o.block_size = 1;
+            o.validation_split = 0.4f;
+            o.shuffle = 0;
+            o.drop_remainder = 0;
+            rf_loader *l = open_loader(&ds, 1, &o);
+            if (!l)
+                continue;
+            int ok = c != 2 || (rf_loader_tensor_width(l, 0) == 5 && !strcmp(rf_loader_tensor_column(l, 0, 2), "v1_2") &&
+                                !strcmp(rf_loader_tensor_column(l, 0, 4), "v2_1"));
+            int64_t next[2] = {0, 6};
+            rf_error err;
+            for (int part = 0; part < 2; part++) {
+                rf_loader_start(l, (rf_part)part, 0, 0, &err);
+                for (rf_batch *b; rf_loader_next(l, &b, &err) == RF_OK && b; rf_batch_release(b)) {
+                    rf_tensor_view v[3];
+                    for (size_t t = 0; t < ntensors[c]; t++)
+                        rf_batch_tensor(b, t, &v[t], &err);
+                    int64_t rows = rf_batch_rows(b);
+                    ok &= rows == (next[part] < 9 ? 3 : 1) && v[0].shape[0] == rows &&
+                          v[0].shape[1] == (c == 0 ? 1 : c == 1 ? 2 : 5);
+                    for (int64_t r = 0; r < rows; r++) {
+                        float e = (float)next[part]++;
+                        const float *X = (const float *)v[0].data + r * v[0].shape[1];
+                        if (c == 0) {
+                            const float *y = (const float *)v[1].data + r * 2, *w = (const float *)v[2].data + r;
+                            ok &= v[1].shape[1] == 2 && v[2].shape[1] == 1 && X[0] == e && y[0] == e * e &&
+                                  y[1] == 100 * e && w[0] == 10 * e;
+                        } else if (c == 1) {
+                            ok &= X[0] == e && X[1] == 10 * e;
+                        } else {
+                            ok &= X[0] == e && X[1] == 10 * e && X[2] == 0 && X[3] == 100 * e && X[4] == 1000 * e;
+                        }
+                    }
+                }
+            }
+            ok &= next[0] == 6 && next[1] == 10;
+            CHECK(ok, "ROOT %s through a file, mode %d: values, shapes or order differ", test_names[c], (int)modes[m]);
+            rf_loader_free(l);
+        }
+    rf_dataset_free(ds);
+}
+
 /* Batches released from another thread while the consumer goes on (4 workers, 3 chunks ahead,
  * stops in the middle of epochs): no race, nothing lost (run under ThreadSanitizer). */
 typedef struct release_job {
@@ -662,12 +621,7 @@ static void test_corrupt(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/rf_loader_XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        printf("cannot make a temporary folder\n");
-        return 1;
-    }
+    fixture_dir_make();
     test_exactly_once(RF_FORMAT_RNTUPLE);
     test_exactly_once(RF_FORMAT_TTREE);
     test_threads_and_memory();
@@ -677,11 +631,9 @@ int main(void)
     test_root_cases();
     test_root638_leftover();
     test_interrupt();
+    test_root_values();
     test_concurrency();
     test_corrupt();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        printf("could not remove %s\n", dir);
+    fixture_dir_remove();
     return check_summary();
 }

@@ -64,6 +64,37 @@ static void test_stream(void)
     sim_free(&s);
 }
 
+/* Native shuffling: each batch a random sample of its chunk, rows in entry order inside it. */
+static void test_batches_sorted(void)
+{
+    int64_t b[2] = {0, 1000};
+    lp_shape sh = {1, b, NULL, 0, 1, NULL, NULL};
+    lp_config c = native();
+    c.shuffle = 1;
+    c.batch_size = 100;
+    c.chunk_size = 1000;
+    lp_plan *p;
+    rf_error err = {0};
+    if (lp_plan_create(&sh, &c, &p, &err) != RF_OK)
+        return;
+    int64_t first[2][100];
+    int ok = 1;
+    for (int ep = 0; ep < 2; ep++) {
+        lp_epoch *e;
+        lp_epoch_create(p, 0, ep, &e, &err);
+        sim_epoch s = sim_run(e, 1000);
+        ok &= s.nrows == 1000 && s.nbatches == 10;
+        for (int64_t i = 0; i < s.nrows; i++)
+            ok &= i % 100 == 0 || s.entries[i] > s.entries[i - 1];
+        memcpy(first[ep], s.entries, sizeof first[ep]);
+        sim_free(&s);
+        lp_epoch_free(e);
+    }
+    CHECK(ok && memcmp(first[0], first[1], sizeof first[0]), "native batches: ascending entries inside, "
+          "other members every epoch");
+    lp_plan_free(p);
+}
+
 static void test_ranks(void)
 {
     lp_shape sh = {3, bounds3, NULL, 0, 1, NULL, NULL};
@@ -264,6 +295,7 @@ static void test_refusals(void)
 int main(void)
 {
     test_stream();
+    test_batches_sorted();
     test_ranks();
     test_balance();
     test_figures();
