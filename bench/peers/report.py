@@ -56,7 +56,7 @@ def _ratio(a, b, key="mb_per_s"):
         return "n/a"
     if "error" in b or not b.get("ok"):
         return "failed" if "error" in b else "wrong"
-    return f"{a[key] / b[key]:.1f}"
+    return f"{a[key] / b[key]:.1f}" if key in b else "-"
 
 
 _WALL = ("## rootfeed against every peer", "wall-clock time of the epoch")
