@@ -15,14 +15,13 @@ so "uproot np" reads only the first NP_JAGGED_ENTRIES (20,000) entries of that t
 MB/s counts their share of the values. Speed is MB/s of decoded values (the same byte count for both readers: the
 values rootfeed returns). Each figure is the median of RUNS runs; a run reads the file
 repeatedly for at least 1 s per reader, the readers interleaved, and the ratio is taken
-within each run. "defaults": each library as it comes (both read on one thread today:
-rootfeed has no reader threads yet, uproot's default executors are serial); "1 thread": the
-same with one thread asked for explicitly (uproot's TrivialExecutor; rootfeed's num_threads=1
-once its reader takes one), so the rows differ only when a library's default uses threads.
+within each run. "defaults": each library as it comes (rootfeed decodes the columns of a
+read on all the CPUs the process may use, each thread on its own handle of the file; uproot's
+default executors are serial); "1 thread": rootfeed.open(path, num_threads=1) against uproot
+with TrivialExecutors, the per-thread comparison.
 
 Environment: BENCH_ROWS (default 1000000), BENCH_RUNS (default 5), BENCH_OUT (bench/out/python).
 """
-import inspect
 import os
 import platform
 import statistics
@@ -165,12 +164,8 @@ def value_bytes(arrays):
 
 
 def read_rootfeed(path, one_thread):
-    kw = {"num_threads": 1} if one_thread and _RF_THREADS else {}
-    with rootfeed.open(path) as f:
-        return f[TREE].arrays(**kw)
-
-
-_RF_THREADS = "num_threads" in inspect.signature(rootfeed.Table.arrays).parameters
+    with rootfeed.open(path, num_threads=1 if one_thread else None) as f:
+        return f[TREE].arrays()
 
 
 def make_uproot_reader(uproot, library, one_thread, entry_stop=None):
