@@ -104,7 +104,9 @@ class Servers:
         os.chmod(self.tmp, 0o755)
         self.www = os.path.join(self.tmp, "www")
         os.mkdir(self.www)
-        os.symlink(external, os.path.join(self.www, "external"))
+        # a copy, not a link: xrootd runs as nobody, who may not pass through the folders
+        # above the checkout (a clone in a 0700 temporary folder); the corpus is 12 MB
+        shutil.copytree(external, os.path.join(self.www, "external"))
         with open(os.path.join(self.www, "empty.bin"), "wb"):
             pass
         with open(os.path.join(self.www, "bytes.bin"), "wb") as f:  # 3 MiB + 7 of a known pattern
