@@ -257,9 +257,9 @@ typedef struct rf_loader_stats {
     int64_t largest_cluster;      /* entries; > chunk_size means a chunk holds one cluster */
     double wait_seconds;          /* the consumer waiting in rf_loader_next */
     double read_seconds;          /* 0: fetching bytes is timed with the decode (mapped files) */
-    double decode_seconds;        /* worker time reading and decoding columns into staging */
+    double decode_seconds;        /* worker time decoding columns into their rows */
     double filter_seconds;        /* worker time in the first pass (filters, labels) */
-    double transpose_seconds;     /* worker time building row maps and writing rows */
+    double transpose_seconds;     /* worker time building chunks' row maps */
     double wall_seconds;          /* between rf_loader_start and the end of the epoch */
     double ratio_to_bound;        /* decode CPU / (threads x wall): an estimate of the bench's
                                      ratio to the bound */

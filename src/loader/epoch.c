@@ -19,7 +19,7 @@ static void bufs_free(lb_bufs *b)
     free(b->range_dest);
     free(b->reads);
     free(b->maps);
-    free(b->sdest);
+    free(b->slices);
     memset(b, 0, sizeof *b);
 }
 
@@ -28,9 +28,6 @@ static void chunk_free(rf_loader *l, lb_chunk *ch)
 {
     lb_block_release(ch->block);
     lb_block_release(ch->head);
-    lb_buffer_put(l->sh, ch->staging, ch->staging_cap);
-    free(ch->soff);
-    free(ch->src);
     pthread_mutex_lock(&l->mu);
     if (l->nspare < LB_SPARE)
         l->spare[l->nspare++] = ch->b;

@@ -97,15 +97,22 @@ void lb_copy_rows(lb_block *dst, int64_t d, const lb_block *src, int64_t s, int6
 rf_batch *lb_batch_new(lb_block *b, int64_t row0, int64_t rows, int64_t index, rf_error *err);
 
 /* A cluster a chunk reads: dataset d's local entries [a, b), the chunk's ranges that fall in
- * it ([r0, r1)), the span [lo, hi) of entries it delivers, and where they are staged: entry
- * a + lo + x goes to staging index s0 + stage[x] (stage[x] < 0: not delivered); m of them. */
+ * it ([r0, r1)), the span [lo, hi) of entries it delivers (m of them) and the row of each:
+ * local entry a + lo + x goes to row rows[x] (lb_chunk's encoding; -1: not delivered). */
 typedef struct lb_read {
     size_t cluster, d;
     int64_t a, b;
     size_t r0, r1;
-    int64_t lo, hi, m, s0;
-    int64_t *stage;
+    int64_t lo, hi, m;
+    int head;                  /* some rows are in the head block */
+    int64_t *rows;
 } lb_read;
+
+/* A READ task: local entries [x0, x1) of read i, every output column of them. */
+typedef struct lb_slice {
+    size_t read;
+    int64_t x0, x1;
+} lb_slice;
 
 /* One output column (tensor t, column c) and its bytes per row (items x dtype size). */
 typedef struct lb_colref {
@@ -119,31 +126,29 @@ typedef struct lb_bufs {
     lp_rows rows;
     int64_t *range_dest;       /* dest offset of each range */
     lb_read *reads;
-    int64_t *maps;             /* the reads' stage maps, end to end */
-    int64_t *sdest;            /* row of each staged entry (see lb_chunk) */
-    size_t range_cap, reads_cap, maps_cap, sdest_cap; /* bytes */
+    int64_t *maps;             /* the reads' row maps, end to end */
+    lb_slice *slices;
+    size_t range_cap, reads_cap, maps_cap, slices_cap; /* bytes */
 } lb_bufs;
 
 #define LB_SPARE 4
+#define LB_SLICE 8192    /* entries staged at a time (a worker's stage stays in cache) */
+#define LB_TASK_MAX ((int64_t)1 << 18) /* most entries of a READ task */
+#define LB_MAX_COLS 4096 /* columns of a tensor on the short path */
 
 /* A chunk's matrices. With stream batching they are batch-aligned: chunk k's block holds the
  * batches that start in chunk k, whole (rows written by the later chunks they reach into);
  * chunk k's first `nhead` rows belong to the batch that starts in an earlier chunk, and go to
- * that chunk's block from row `head_at` (a resumed run's delivered batch: a block of its own). The
- * staged entries' rows (sdest) are then r >= 0 in the own block, -2 - r in the head block. */
+ * that chunk's block from row `head_at` (a resumed run's delivered batch: a block of its own).
+ * An entry's row (lb_read.rows) is then r >= 0 in the own block, -2 - r in the head block. */
 typedef struct lb_chunk {
     int state;
     lb_block *block;           /* the loader's reference */
     lb_block *head;            /* a reference to the earlier chunk's block, or NULL */
     int64_t nhead, head_at;
     lb_bufs b;
-    size_t nreads;
-    int64_t nstaged;           /* entries staged (the chunk's entries that have a row) */
-    unsigned char *staging;    /* column by column: each output column's staged values */
-    size_t staging_cap;
-    size_t *soff;              /* per output column, then per mask tensor (ncolrefs + nt) */
-    unsigned char **src;       /* staging + soff, per output column */
-    atomic_long pending;       /* tasks of the current phase not done (READ, then ASSEMBLE) */
+    size_t nreads, nslices;
+    atomic_long pending;       /* READ tasks not done */
     int64_t copied;            /* bytes of repeated rows copied (counted when it enters) */
     rf_error err;
 } lb_chunk;
@@ -159,7 +164,7 @@ typedef struct lb_task {
     int64_t a, b;
 } lb_task;
 
-enum { LB_T_PREPASS = 1, LB_T_PLAN, LB_T_READ, LB_T_ASSEMBLE };
+enum { LB_T_PREPASS = 1, LB_T_PLAN, LB_T_READ };
 
 typedef struct lb_worker {
     rf_loader *l;
@@ -167,6 +172,8 @@ typedef struct lb_worker {
     rf_dataset_reader **readers; /* one per dataset */
     int64_t *rows;             /* scratch: the first pass's filter mask */
     size_t rows_cap;
+    unsigned char *stage;      /* a slice's output columns (rf_loader.soff) */
+    int64_t *iota;             /* 0, 1, ... LB_SLICE - 1 */
     rf_column_data scratch;
     pthread_t thread;
 } lb_worker;
@@ -179,6 +186,7 @@ struct rf_loader {
     lb_colref *colrefs;        /* every output column */
     size_t ncolrefs;
     size_t *tbase;             /* first colref of each tensor */
+    size_t *soff;              /* offsets in a worker's stage: each colref's, each mask's */
     /* the datasets end to end */
     int64_t *ds_first;         /* first global raw entry of each dataset (nds + 1) */
     size_t *ds_cluster;        /* first cluster of each dataset (nds + 1) */

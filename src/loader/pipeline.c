@@ -1,15 +1,15 @@
 /* pipeline.c - the loader's worker threads and their tasks.
  *
  * Workers take tasks from one FIFO queue: PREPASS (one cluster of the first pass: which
- * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan, the
- * stage map of each cluster it reads and its staging - its matrices were made when it was
- * queued, epoch.c - and queue one READ per cluster and output column), READ (decode one column of one cluster into its staging area,
- * in entry order, converted to the tensor's dtype, jagged columns cut or padded: a column's
- * baskets are decoded once, and written sequentially) and ASSEMBLE (a slice of the staged
- * entries written to their shuffled rows, one row at a time: the column -> row transpose with
- * the shuffle fused in, each row's cache lines touched once). The worker finishing a chunk's
- * last READ queues its ASSEMBLE tasks; the one finishing the last of those applies the row
- * copies, frees the staging and marks the chunk ready. Epochs and the consumer: epoch.c.
+ * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan and the
+ * row map of each cluster it reads - its matrices were made when it was queued, epoch.c - and
+ * queue one READ per slice of a cluster) and READ (every output column of a slice of
+ * LB_SLICE entries decoded, converted to the tensor's dtype and cut or padded (jagged) into
+ * the worker's stage, which stays in cache, then written to the entries' shuffled rows, one
+ * whole row at a time: the column -> row transpose with the shuffle fused in, each row
+ * written to memory once).
+ * The worker finishing a chunk's last READ applies the row copies and marks the chunk ready.
+ * Epochs and the consumer: epoch.c.
  *
  * Every task carries the generation of the epoch it belongs to; stopping an epoch bumps the
  * generation, empties the queue and waits for the running tasks. A failing task records its
@@ -222,18 +222,15 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
         }
         ch->copied += (int64_t)l->sh->row_bytes;
     }
-    lb_buffer_put(l->sh, ch->staging, ch->staging_cap);
-    ch->staging = NULL;
     pthread_mutex_lock(&l->mu);
     ch->state = LB_READY;
     pthread_cond_broadcast(&l->done);
     pthread_mutex_unlock(&l->mu);
 }
 
-/* The read's stage map: each local entry of [a, b) that passes the filters and that the chunk
- * holds with a row gets the next staging index (its row noted in sdest), the others -1; then
- * trimmed to the span [lo, hi) of staged entries. */
-static void stage_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int64_t *stage)
+/* The read's row map: the row of each local entry of [a, b) that passes the filters and that
+ * the chunk holds (-1 for the others), trimmed to the span [lo, hi) of delivered entries. */
+static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int64_t *rows)
 {
     const lp_piece *rg = ch->b.rows.ranges;
     int64_t s = lp_plan_sel_bounds(l->plan)[rd->cluster], g0 = l->ds_first[rd->d] + rd->a;
@@ -241,50 +238,27 @@ static void stage_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int64_t *st
     rd->lo = rd->b - rd->a;
     rd->hi = 0;
     rd->m = 0;
-    rd->s0 = ch->nstaged;
+    rd->head = 0;
     for (int64_t x = 0; x < rd->b - rd->a; x++) {
-        stage[x] = -1;
+        rows[x] = -1;
         if (l->passbits && !(atomic_load_explicit(&l->passbits[(g0 + x) / 64], memory_order_relaxed) >> ((g0 + x) % 64) & 1))
             continue;
         while (r < rd->r1 && s >= rg[r].start + rg[r].n)
             r++;
         int64_t row = r < rd->r1 && s >= rg[r].start ? ch->b.rows.dest[ch->b.range_dest[r] + (s - rg[r].start)] : -1;
         s++;
-        if ((row = chunk_dest(ch, row)) == -1)
+        if ((rows[x] = chunk_dest(ch, row)) == -1)
             continue;
-        ch->b.sdest[rd->s0 + rd->m] = row;
-        stage[x] = rd->m++;
+        rd->head |= rows[x] < -1;
+        rd->m++;
         rd->lo = x < rd->lo ? x : rd->lo;
         rd->hi = x + 1;
     }
-    ch->nstaged += rd->m;
-    rd->stage = stage + (rd->m ? rd->lo : 0);
+    rd->rows = rows + (rd->m ? rd->lo : 0);
 }
 
-/* Staging areas: each output column's values for every staged entry, then the masks. */
-static rf_status alloc_staging(rf_loader *l, lb_chunk *ch, rf_error *err)
-{
-    size_t n = l->ncolrefs + l->sh->nt, at = 0, M = (size_t)ch->nstaged;
-    RF_CHECK(ch->soff = calloc(n, sizeof *ch->soff), err, RF_ERR_NOMEM, "out of memory");
-    for (size_t k = 0; k < l->ncolrefs; k++) {
-        ch->soff[k] = at;
-        at += (M * l->colrefs[k].bytes + 63) & ~(size_t)63;
-    }
-    for (size_t t = 0; t < l->sh->nt; t++)
-        if (l->sh->t[t].is_mask) {
-            ch->soff[l->ncolrefs + t] = at;
-            at += (M * (size_t)l->sh->t[t].n_max + 63) & ~(size_t)63;
-        }
-    ch->staging = lb_buffer_get(l->sh, at, &ch->staging_cap);
-    RF_CHECK(ch->staging, err, RF_ERR_NOMEM, "out of memory for a chunk's staging (%zu bytes)", at);
-    RF_CHECK(ch->src = malloc((l->ncolrefs + 1) * sizeof *ch->src), err, RF_ERR_NOMEM, "out of memory");
-    for (size_t k = 0; k < l->ncolrefs; k++)
-        ch->src[k] = ch->staging + ch->soff[k];
-    return RF_OK;
-}
-
-/* Builds chunk k's rows, its reads with their stage maps, its staging and its matrices, then
- * queues one READ per (cluster with entries, output column). */
+/* Builds chunk k's rows, its reads with their row maps, and queues one READ per slice of
+ * LB_SLICE delivered entries (its matrices were made when it was queued, epoch.c). */
 static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
 {
     rf_loader *l = w->l;
@@ -296,29 +270,38 @@ static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
     RF_TRY(lp_chunk_build(l->e, k, &ch->b.rows, err));
     RF_TRY(chunk_reads(l, ch, err));
     int64_t span = 0;
-    for (size_t i = 0; i < ch->nreads; i++)
+    size_t nslices = 0;
+    for (size_t i = 0; i < ch->nreads; i++) {
         span += ch->b.reads[i].b - ch->b.reads[i].a;
-    RF_TRY(rf_grow((void **)&ch->b.maps, &ch->b.maps_cap, (size_t)(span + 1) * sizeof *ch->b.maps,
-                   RF_MAX_ALLOC, "chunk stage maps", err));
-    RF_TRY(rf_grow((void **)&ch->b.sdest, &ch->b.sdest_cap, (size_t)(ch->b.rows.nin + 1) * sizeof *ch->b.sdest,
-                   RF_MAX_ALLOC, "chunk rows", err));
-    size_t ntasks = 0;
-    for (size_t i = 0, at = 0; i < ch->nreads; at += (size_t)(ch->b.reads[i].b - ch->b.reads[i].a), i++) {
-        stage_map(l, ch, &ch->b.reads[i], ch->b.maps + at);
-        ntasks += ch->b.reads[i].m ? l->ncolrefs : 0;
+        nslices += (size_t)((ch->b.reads[i].b - ch->b.reads[i].a) / LB_SLICE + 2);
     }
-    RF_TRY(alloc_staging(l, ch, err));
-    atomic_store(&ch->pending, (long)ntasks);
-    if (ntasks == 0) {
+    RF_TRY(rf_grow((void **)&ch->b.maps, &ch->b.maps_cap, (size_t)(span + 1) * sizeof *ch->b.maps,
+                   RF_MAX_ALLOC, "chunk row maps", err));
+    RF_TRY(rf_grow((void **)&ch->b.slices, &ch->b.slices_cap, (nslices + 1) * sizeof *ch->b.slices,
+                   RF_MAX_ALLOC, "chunk reads", err));
+    ch->nslices = 0;
+    for (size_t i = 0, at = 0; i < ch->nreads; at += (size_t)(ch->b.reads[i].b - ch->b.reads[i].a), i++) {
+        lb_read *rd = &ch->b.reads[i];
+        row_map(l, ch, rd, ch->b.maps + at);
+        /* tasks of LB_SLICE x 2^k entries from the cluster's start, as large as leaves two per
+         * thread: a worker decodes the baskets/pages of its task (one that a task boundary
+         * cuts is decoded on both sides; pages of 2^m entries are not cut) */
+        int64_t T = LB_SLICE;
+        while (2 * T <= LB_TASK_MAX && 2 * T * 2 * l->nthreads <= rd->hi - rd->lo)
+            T *= 2;
+        for (int64_t x = rd->lo / T * T; x < rd->hi; x += T)
+            ch->b.slices[ch->nslices++] = (lb_slice){i, x > rd->lo ? x : rd->lo, x + T < rd->hi ? x + T : rd->hi};
+    }
+    atomic_store(&ch->pending, (long)ch->nslices);
+    if (ch->nslices == 0) {
         chunk_done(l, ch);
         return RF_OK;
     }
     pthread_mutex_lock(&l->mu);
     ch->state = LB_READING;
     rf_status s = RF_OK;
-    for (size_t i = 0; i < ch->nreads && s == RF_OK; i++)
-        for (size_t c = 0; ch->b.reads[i].m && c < l->ncolrefs && s == RF_OK; c++)
-            s = lb_push(l, LB_T_READ, (int64_t)k, (int64_t)(i * l->ncolrefs + c), err);
+    for (size_t i = 0; i < ch->nslices && s == RF_OK; i++)
+        s = lb_push(l, LB_T_READ, (int64_t)k, (int64_t)i, err);
     pthread_mutex_unlock(&l->mu);
     return s;
 }
@@ -336,98 +319,65 @@ static void put_value(void *dst, rf_dtype t, int64_t v)
     }
 }
 
-/* A virtual column's staged values: entry numbers, dataset, file, entry in the file. */
-static rf_status stage_virtual(rf_loader *l, const lb_chunk *ch, const lb_read *rd, size_t k, rf_error *err)
+/* A virtual column's values - entry numbers, dataset, file, entry in the file - for local
+ * entries [x0, x1) of a read, one after the other from out. */
+static rf_status stage_virtual(rf_loader *l, const lb_read *rd, const lb_col *col, const lb_tensor *x,
+                               int64_t x0, int64_t x1, unsigned char *out, rf_error *err)
 {
-    const lb_tensor *x = &l->sh->t[l->colrefs[k].t];
-    const lb_col *col = &x->cols[l->colrefs[k].c];
     size_t file = 0;
     int64_t entry0 = 0;
     if (col->source == LB_FILE || col->source == LB_FILE_ENTRY) /* a cluster lies in one file */
-        RF_TRY(rf_dataset_locate(l->ds[rd->d], rd->a + rd->lo, &file, &entry0, err));
-    unsigned char *out = ch->staging + ch->soff[k] + (size_t)rd->s0 * x->esize;
-    for (int64_t i = 0; i < rd->hi - rd->lo; i++) {
-        if (rd->stage[i] < 0)
-            continue;
-        int64_t e = rd->a + rd->lo + i,
+        RF_TRY(rf_dataset_locate(l->ds[rd->d], rd->a + x0, &file, &entry0, err));
+    for (int64_t i = 0; i < x1 - x0; i++) {
+        int64_t e = rd->a + x0 + i,
                 v = col->source == LB_ENTRY ? e : col->source == LB_DATASET ? (int64_t)rd->d
                   : col->source == LB_FILE ? (int64_t)file : entry0 + i;
-        put_value(out + (size_t)rd->stage[i] * x->esize, x->dtype, v);
+        put_value(out + (size_t)i * x->esize, x->dtype, v);
     }
     return RF_OK;
 }
 
-/* Decodes one column of one cluster into its staging area, in order (READ task b = read x
- * columns + column): the dtype conversion and the jagged cut/pad happen here. */
-static rf_status read_column(lb_worker *w, size_t k, int64_t task, rf_error *err)
-{
-    rf_loader *l = w->l;
-    lb_chunk *ch = &l->chunks[k];
-    const lb_read *rd = &ch->b.reads[(size_t)task / l->ncolrefs];
-    size_t cr = (size_t)task % l->ncolrefs;
-    const lb_tensor *x = &l->sh->t[l->colrefs[cr].t];
-    const lb_col *col = &x->cols[l->colrefs[cr].c];
-    if (col->source != LB_DATA)
-        return stage_virtual(l, ch, rd, cr, err);
-    rf_rows_dest dst;
-    rf_rows_dest_init(&dst);
-    dst.base = ch->staging + ch->soff[cr] + (size_t)rd->s0 * l->colrefs[cr].bytes;
-    dst.dtype = x->dtype;
-    dst.row_stride = l->colrefs[cr].bytes;
-    dst.max_items = col->items;
-    dst.padding = l->opt.vec_padding;
-    if (x->n_max > 0 && l->colrefs[cr].c == 0) {
-        dst.mask = ch->staging + ch->soff[l->ncolrefs + (size_t)x->mask] + (size_t)rd->s0 * (size_t)x->n_max;
-        dst.mask_row_stride = (size_t)x->n_max;
-    }
-    RF_TRY(rf_dataset_read_rows(w->readers[rd->d], (size_t)col->dscol[rd->d], rd->a + rd->lo,
-                                rd->a + rd->hi, rd->stage, &dst, err));
-    /* estimated bytes: the column's totals in proportion to the entries decoded */
-    const rf_column_info *info = rf_dataset_column(l->ds[rd->d], (size_t)col->dscol[rd->d]);
-    int64_t n = rf_dataset_entries(l->ds[rd->d]);
-    double frac = (double)(rd->hi - rd->lo) / (double)(n ? n : 1);
-    pthread_mutex_lock(&l->mu);
-    l->st.bytes_read += (int64_t)((double)info->compressed_bytes * frac);
-    l->st.bytes_decompressed += (int64_t)((double)info->uncompressed_bytes * frac);
-    pthread_mutex_unlock(&l->mu);
-    return RF_OK;
-}
+#define LB_AHEAD 8 /* rows prefetched ahead of the writes */
 
-#define LB_SLICE 16384 /* staged entries per ASSEMBLE task */
-#define LB_AHEAD 16    /* rows prefetched ahead of the writes */
-
-/* Writes staged entries [g0, g1) to their rows: one row's values at a time, so each row is
- * written once (and, with the native plan, each batch's rows in order). Tensors of 4-byte
- * columns - ROOT's float32 layout - take the short path: a load and a store per value. */
-static void assemble(rf_loader *l, lb_chunk *ch, int64_t g0, int64_t g1)
+/* Writes the slice's staged entries to their rows: one row's values at a time, so each row is
+ * written once and whole (with the native plan each batch's rows in order: one sequential
+ * stream per batch). Tensors of 4-byte columns - ROOT's float32 layout - take the short
+ * path: a load and a store per value. */
+static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int64_t *rows, int64_t n)
 {
     for (size_t t = 0; t < l->sh->nt; t++) {
         const lb_tensor *x = &l->sh->t[t];
         size_t rb = (size_t)x->width * x->esize, k0 = l->tbase[t], nc = x->ncols;
         unsigned char *base = tensor_base(ch->block, t), *hbase = tensor_base(ch->head, t);
-        const unsigned char *const *src = (const unsigned char *const *)ch->src + k0;
-        const int64_t *dest = ch->b.sdest;
+        const unsigned char *src[LB_MAX_COLS], *m = w->stage + l->soff[l->ncolrefs + t];
+        for (size_t c = 0; c < nc && c < LB_MAX_COLS; c++)
+            src[c] = w->stage + l->soff[k0 + c];
         if (x->is_mask) {
-            const unsigned char *m = ch->staging + ch->soff[l->ncolrefs + t];
-            for (int64_t g = g0; g < g1; g++)
-                memcpy(dest_row(base, hbase, dest[g], rb), m + (size_t)g * rb, rb);
-        } else if (x->n_max == 0 && rb == 4 * nc) { /* every column one 4-byte value */
-            for (int64_t g = g0; g < g1; g++) {
-                unsigned char *row = dest_row(base, hbase, dest[g], rb);
-                if (g + LB_AHEAD < g1) { /* rows of other batches: their lines on the way */
-                    unsigned char *ahead = dest_row(base, hbase, dest[g + LB_AHEAD], rb);
-                    __builtin_prefetch(ahead, 1);
-                    __builtin_prefetch(ahead + rb - 1, 1);
-                }
+            for (int64_t g = 0; g < n; g++)
+                if (rows[g] != -1)
+                    memcpy(dest_row(base, hbase, rows[g], rb), m + (size_t)g * rb, rb);
+        } else if (x->n_max == 0 && rb == 4 * nc && nc <= LB_MAX_COLS) { /* each column one 4-byte value */
+            for (int64_t g = 0, ahead = 0; g < n; g++) {
+                if (rows[g] == -1)
+                    continue;
+                unsigned char *row = dest_row(base, hbase, rows[g], rb);
+                for (ahead = ahead > g ? ahead : g + 1; ahead < n && ahead <= g + LB_AHEAD; ahead++)
+                    if (rows[ahead] != -1) { /* rows of other batches: their lines on the way */
+                        unsigned char *p = dest_row(base, hbase, rows[ahead], rb);
+                        __builtin_prefetch(p, 1);
+                        __builtin_prefetch(p + rb - 1, 1);
+                    }
                 for (size_t c = 0; c < nc; c++)
                     memcpy(row + 4 * c, src[c] + 4 * (size_t)g, 4);
             }
         } else {
-            for (int64_t g = g0; g < g1; g++) {
-                unsigned char *row = dest_row(base, hbase, dest[g], rb);
+            for (int64_t g = 0; g < n; g++) {
+                if (rows[g] == -1)
+                    continue;
+                unsigned char *row = dest_row(base, hbase, rows[g], rb);
                 for (size_t c = 0; c < nc; c++) {
                     size_t bytes = l->colrefs[k0 + c].bytes;
-                    const unsigned char *v = src[c] + (size_t)g * bytes;
+                    const unsigned char *v = w->stage + l->soff[k0 + c] + (size_t)g * bytes;
                     if (x->n_max == 0)
                         memcpy(row + (size_t)x->cols[c].offset * x->esize, v, bytes);
                     else /* collection: items interleave the columns */
@@ -439,18 +389,66 @@ static void assemble(rf_loader *l, lb_chunk *ch, int64_t g0, int64_t g1)
     }
 }
 
-/* The last READ of a chunk queues its ASSEMBLE tasks. */
-static rf_status reads_done(rf_loader *l, size_t k, rf_error *err)
+/* Entries [x0, x1) of a read (at most LB_SLICE): each output column decoded, converted and cut
+ * or padded into the worker's stage (column by column; it stays in cache), then the staged
+ * entries written to their rows. */
+static rf_status stage_and_assemble(lb_worker *w, lb_chunk *ch, const lb_read *rd, int64_t x0, int64_t x1,
+                                    rf_error *err)
 {
+    rf_loader *l = w->l;
+    for (size_t c = 0; c < l->ncolrefs; c++) {
+        const lb_tensor *x = &l->sh->t[l->colrefs[c].t];
+        const lb_col *col = &x->cols[l->colrefs[c].c];
+        if (col->source != LB_DATA) {
+            RF_TRY(stage_virtual(l, rd, col, x, x0, x1, w->stage + l->soff[c], err));
+            continue;
+        }
+        rf_rows_dest dst;
+        rf_rows_dest_init(&dst);
+        dst.base = w->stage + l->soff[c];
+        dst.dtype = x->dtype;
+        dst.row_stride = l->colrefs[c].bytes;
+        dst.max_items = col->items;
+        dst.padding = l->opt.vec_padding;
+        if (x->n_max > 0 && l->colrefs[c].c == 0) {
+            dst.mask = w->stage + l->soff[l->ncolrefs + (size_t)x->mask];
+            dst.mask_row_stride = (size_t)x->n_max;
+        }
+        RF_TRY(rf_dataset_read_rows(w->readers[rd->d], (size_t)col->dscol[rd->d], rd->a + x0, rd->a + x1,
+                                    w->iota, &dst, err));
+    }
+    assemble(l, w, ch, rd->rows + (x0 - rd->lo), x1 - x0);
+    return RF_OK;
+}
+
+/* READ task: slice i of chunk k, LB_SLICE entries at a time. */
+static rf_status read_slice(lb_worker *w, size_t k, size_t i, rf_error *err)
+{
+    rf_loader *l = w->l;
     lb_chunk *ch = &l->chunks[k];
-    long n = (long)((ch->nstaged + LB_SLICE - 1) / LB_SLICE);
-    atomic_store(&ch->pending, n);
+    const lb_slice *sl = &ch->b.slices[i];
+    const lb_read *rd = &ch->b.reads[sl->read];
+    for (int64_t x0 = sl->x0, x1; x0 < sl->x1; x0 = x1) {
+        x1 = x0 + LB_SLICE < sl->x1 ? x0 + LB_SLICE : sl->x1;
+        RF_TRY(stage_and_assemble(w, ch, rd, x0, x1, err));
+    }
+    int64_t n = sl->x1 - sl->x0;
+    /* estimated bytes: the columns' totals in proportion to the entries decoded */
+    int64_t bytes_read = 0, bytes_dec = 0, entries = rf_dataset_entries(l->ds[rd->d]);
+    double frac = (double)n / (double)(entries ? entries : 1);
+    for (size_t c = 0; c < l->ncolrefs; c++) {
+        const lb_col *col = &l->sh->t[l->colrefs[c].t].cols[l->colrefs[c].c];
+        if (col->source != LB_DATA)
+            continue;
+        const rf_column_info *info = rf_dataset_column(l->ds[rd->d], (size_t)col->dscol[rd->d]);
+        bytes_read += (int64_t)((double)info->compressed_bytes * frac);
+        bytes_dec += (int64_t)((double)info->uncompressed_bytes * frac);
+    }
     pthread_mutex_lock(&l->mu);
-    rf_status s = RF_OK;
-    for (long i = 0; i < n && s == RF_OK; i++)
-        s = lb_push(l, LB_T_ASSEMBLE, (int64_t)k, i, err);
+    l->st.bytes_read += bytes_read;
+    l->st.bytes_decompressed += bytes_dec;
     pthread_mutex_unlock(&l->mu);
-    return s;
+    return RF_OK;
 }
 
 /* ------------------------------------------------------------------ workers */
@@ -465,15 +463,10 @@ static void run_task(lb_worker *w, const lb_task *t)
         s = prepass_cluster(w, (size_t)t->a, &err);
     } else if (t->kind == LB_T_PLAN) {
         s = plan_chunk(w, (size_t)t->a, &err);
-    } else if (t->kind == LB_T_READ) {
-        s = read_column(w, (size_t)t->a, t->b, &err);
-        if (s == RF_OK && atomic_fetch_sub(&l->chunks[t->a].pending, 1) == 1)
-            s = reads_done(l, (size_t)t->a, &err);
     } else {
         lb_chunk *ch = &l->chunks[t->a];
-        int64_t g0 = t->b * LB_SLICE, g1 = g0 + LB_SLICE < ch->nstaged ? g0 + LB_SLICE : ch->nstaged;
-        assemble(l, ch, g0, g1);
-        if (atomic_fetch_sub(&ch->pending, 1) == 1)
+        s = read_slice(w, (size_t)t->a, (size_t)t->b, &err);
+        if (s == RF_OK && atomic_fetch_sub(&ch->pending, 1) == 1)
             chunk_done(l, ch);
     }
     if (s != RF_OK) {
@@ -493,7 +486,7 @@ static void run_task(lb_worker *w, const lb_task *t)
     else if (t->kind == LB_T_PREPASS)
         l->st.filter_seconds += dt;
     else
-        l->st.transpose_seconds += dt; /* the row maps (PLAN) and the row writes (ASSEMBLE) */
+        l->st.transpose_seconds += dt; /* the row maps (PLAN) */
     if (t->kind == LB_T_PREPASS && --l->prepass_left == 0)
         pthread_cond_broadcast(&l->done);
     pthread_mutex_unlock(&l->mu);
@@ -534,11 +527,28 @@ rf_status lb_pool_start(rf_loader *l, rf_error *err)
     pthread_cond_init(&l->done, NULL);
     l->workers = calloc((size_t)l->nthreads, sizeof *l->workers);
     RF_CHECK(l->workers, err, RF_ERR_NOMEM, "out of memory for %d workers", l->nthreads);
+    /* a slice's stage: each output column's values, then the masks, 64-byte aligned */
+    l->soff = calloc(l->ncolrefs + l->sh->nt + 1, sizeof *l->soff);
+    RF_CHECK(l->soff, err, RF_ERR_NOMEM, "out of memory");
+    size_t at = 0;
+    for (size_t k = 0; k < l->ncolrefs; k++) {
+        l->soff[k] = at;
+        at += (LB_SLICE * l->colrefs[k].bytes + 63) & ~(size_t)63;
+    }
+    for (size_t t = 0; t < l->sh->nt; t++) {
+        l->soff[l->ncolrefs + t] = at;
+        at += l->sh->t[t].is_mask ? (LB_SLICE * (size_t)l->sh->t[t].n_max + 63) & ~(size_t)63 : 0;
+    }
     for (int i = 0; i < l->nthreads; i++) {
         lb_worker *w = &l->workers[i];
         w->l = l;
         w->id = i;
         rf_column_data_init(&w->scratch);
+        w->stage = aligned_alloc(64, at ? at : 64);
+        w->iota = malloc(LB_SLICE * sizeof *w->iota);
+        RF_CHECK(w->stage && w->iota, err, RF_ERR_NOMEM, "out of memory for a worker's stage (%zu bytes)", at);
+        for (int64_t x = 0; x < LB_SLICE; x++)
+            w->iota[x] = x;
         w->readers = calloc(l->nds, sizeof *w->readers);
         RF_CHECK(w->readers, err, RF_ERR_NOMEM, "out of memory");
         for (size_t d = 0; d < l->nds; d++)
@@ -568,10 +578,14 @@ void lb_pool_stop(rf_loader *l)
             rf_dataset_reader_free(w->readers[d]);
         free(w->readers);
         free(w->rows);
+        free(w->stage);
+        free(w->iota);
         rf_column_data_free(&w->scratch);
     }
     free(l->workers);
     l->workers = NULL;
+    free(l->soff);
+    l->soff = NULL;
     lb_spares_free(l);
     free(l->queue);
     pthread_cond_destroy(&l->work);
