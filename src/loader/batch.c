@@ -24,8 +24,9 @@ void *lb_buffer_get(lb_shared *sh, size_t bytes, size_t *cap)
         sh->pool_cap[best] = sh->pool_cap[sh->npool];
     }
     pthread_mutex_unlock(&sh->pool_mu);
-    if (!p) {
-        *cap = (bytes + 63) & ~(size_t)63;
+    if (!p) { /* a chunk's block: as large as any, so that it can serve the next */
+        size_t want = bytes > sh->block_bytes / 2 && bytes < sh->block_bytes ? sh->block_bytes : bytes;
+        *cap = (want + 63) & ~(size_t)63;
         p = aligned_alloc(64, *cap ? *cap : 64);
     }
     return p;

@@ -95,13 +95,13 @@ rf_status rf_loader_start(rf_loader *l, rf_part part, int64_t epoch, int64_t fir
     l->st.shuffle_quality = in->shuffle_quality;
     l->st.rows_dropped += in->dropped;
     l->st.rows_repeated += in->repeated;
-    /* two chunks being delivered (a batch spans them), the prefetched ones with their staging;
-     * stream: each block up to a batch longer than its chunk; leftover: three batches being
-     * assembled (two of leftovers, the remainder). Each tensor and staging area 64-byte
-     * aligned. */
+    /* two chunks being delivered (a batch spans them) and the prefetched ones; stream: each
+     * block up to a batch longer than its chunk; leftover: three batches being assembled (two
+     * of leftovers, the remainder). Each tensor 64-byte aligned. */
     size_t ahead = (size_t)l->opt.prefetch_chunks, B = (size_t)l->opt.batch_size;
-    size_t rows = (2 + 2 * ahead) * (size_t)in->max_chunk_rows + (lp_epoch_stream(l->e) ? 2 + ahead : 3) * B;
-    l->st.buffer_bound_bytes = (int64_t)(rows * l->sh->row_bytes + (5 + 2 * ahead) * 64 * (l->sh->nt + l->ncolrefs));
+    size_t rows = (2 + ahead) * (size_t)in->max_chunk_rows + (lp_epoch_stream(l->e) ? 2 + ahead : 3) * B;
+    l->st.buffer_bound_bytes = (int64_t)(rows * l->sh->row_bytes + (5 + ahead) * 64 * l->sh->nt);
+    l->sh->block_bytes = ((size_t)in->max_chunk_rows + B) * l->sh->row_bytes + 64 * l->sh->nt;
     atomic_store(&l->sh->bytes_peak, atomic_load(&l->sh->bytes_alive)); /* this epoch's peak */
     for (size_t c = 0; c < l->nclusters; c++)
         if (l->bounds[c + 1] - l->bounds[c] > l->st.largest_cluster)
@@ -255,13 +255,15 @@ static rf_status wait_chunk(rf_loader *l, size_t k, rf_error *err)
     return RF_OK;
 }
 
-/* Enters chunks up to kmax: each one waited for, its shared rows copied. */
-static rf_status enter_upto(rf_loader *l, size_t kmax, rf_error *err)
+/* Enters chunks up to kmax: each one waited for, its shared rows copied; chunks are queued
+ * prefetch_chunks ahead of `cur`, the chunk being delivered (not of the one entered for the
+ * tail of a batch that spans two: its block would be a third alive). */
+static rf_status enter_upto(rf_loader *l, size_t kmax, size_t cur, rf_error *err)
 {
     while (l->entered <= kmax) {
-        size_t k = l->entered;
+        size_t k = l->entered, upto = cur + 1 + (size_t)l->opt.prefetch_chunks;
         pthread_mutex_lock(&l->mu);
-        rf_status s = schedule(l, k + 1 + (size_t)l->opt.prefetch_chunks, err);
+        rf_status s = schedule(l, upto > k + 1 ? upto : k + 1, err);
         if (s == RF_OK)
             s = wait_chunk(l, k, err);
         pthread_mutex_unlock(&l->mu);
@@ -318,7 +320,13 @@ rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)
             kmax = (size_t)pc[i].chunk > kmax ? (size_t)pc[i].chunk : kmax;
     }
     release_before(l, j); /* before the next chunk is scheduled: two chunks at most */
-    RF_TRY(enter_upto(l, kmax, err));
+    RF_TRY(enter_upto(l, kmax, np ? (size_t)pc[0].chunk : kmax, err));
+    if (np) { /* the prefetch, once the chunk before is gone */
+        pthread_mutex_lock(&l->mu);
+        rf_status s = schedule(l, (size_t)pc[0].chunk + 1 + (size_t)l->opt.prefetch_chunks, err);
+        pthread_mutex_unlock(&l->mu);
+        RF_TRY(s);
+    }
     rf_batch *b;
     lb_block **slot = lp_epoch_stream(l->e) ? NULL : assembly_find(l, j);
     if (!slot) { /* in the block of the chunk where it starts */

@@ -57,6 +57,7 @@ typedef struct lb_shared {
     lb_tensor *t;
     size_t nt;
     size_t row_bytes;          /* all tensors of one row */
+    size_t block_bytes;        /* the largest chunk block of the epoch (rf_loader_start) */
     atomic_llong bytes_alive;  /* blocks not yet freed */
     atomic_llong bytes_peak;
 } lb_shared;

@@ -222,6 +222,8 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
         }
         ch->copied += (int64_t)l->sh->row_bytes;
     }
+    lb_block_release(ch->head); /* its rows are written: the earlier chunk's batches hold it */
+    ch->head = NULL;
     pthread_mutex_lock(&l->mu);
     ch->state = LB_READY;
     pthread_cond_broadcast(&l->done);
