@@ -135,7 +135,6 @@ typedef struct lb_bufs {
 #define LB_SPARE 4
 #define LB_SLICE 8192    /* entries staged at a time (a worker's stage stays in cache) */
 #define LB_TASK_MAX ((int64_t)1 << 18) /* most entries of a READ task */
-#define LB_MAX_COLS 4096 /* columns of a tensor on the short path */
 
 /* A chunk's matrices. With stream batching they are batch-aligned: chunk k's block holds the
  * batches that start in chunk k, whole (rows written by the later chunks they reach into);
@@ -174,6 +173,8 @@ typedef struct lb_worker {
     int64_t *rows;             /* scratch: the first pass's filter mask */
     size_t rows_cap;
     unsigned char *stage;      /* a slice's output columns (rf_loader.soff) */
+    rf_column_data *direct;    /* per output column: a slice decoded as it is stored */
+    const unsigned char **src; /* per output column: its values for the slice (stage or direct) */
     int64_t *iota;             /* 0, 1, ... LB_SLICE - 1 */
     rf_column_data scratch;
     pthread_t thread;

@@ -351,14 +351,12 @@ static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int64
         const lb_tensor *x = &l->sh->t[t];
         size_t rb = (size_t)x->width * x->esize, k0 = l->tbase[t], nc = x->ncols;
         unsigned char *base = tensor_base(ch->block, t), *hbase = tensor_base(ch->head, t);
-        const unsigned char *src[LB_MAX_COLS], *m = w->stage + l->soff[l->ncolrefs + t];
-        for (size_t c = 0; c < nc && c < LB_MAX_COLS; c++)
-            src[c] = w->stage + l->soff[k0 + c];
+        const unsigned char *const *src = w->src + k0, *m = w->stage + l->soff[l->ncolrefs + t];
         if (x->is_mask) {
             for (int64_t g = 0; g < n; g++)
                 if (rows[g] != -1)
                     memcpy(dest_row(base, hbase, rows[g], rb), m + (size_t)g * rb, rb);
-        } else if (x->n_max == 0 && rb == 4 * nc && nc <= LB_MAX_COLS) { /* each column one 4-byte value */
+        } else if (x->n_max == 0 && rb == 4 * nc) { /* each column one 4-byte value */
             for (int64_t g = 0, ahead = 0; g < n; g++) {
                 if (rows[g] == -1)
                     continue;
@@ -379,7 +377,7 @@ static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int64
                 unsigned char *row = dest_row(base, hbase, rows[g], rb);
                 for (size_t c = 0; c < nc; c++) {
                     size_t bytes = l->colrefs[k0 + c].bytes;
-                    const unsigned char *v = w->stage + l->soff[k0 + c] + (size_t)g * bytes;
+                    const unsigned char *v = src[c] + (size_t)g * bytes;
                     if (x->n_max == 0)
                         memcpy(row + (size_t)x->cols[c].offset * x->esize, v, bytes);
                     else /* collection: items interleave the columns */
@@ -401,8 +399,17 @@ static rf_status stage_and_assemble(lb_worker *w, lb_chunk *ch, const lb_read *r
     for (size_t c = 0; c < l->ncolrefs; c++) {
         const lb_tensor *x = &l->sh->t[l->colrefs[c].t];
         const lb_col *col = &x->cols[l->colrefs[c].c];
+        w->src[c] = w->stage + l->soff[c];
         if (col->source != LB_DATA) {
             RF_TRY(stage_virtual(l, rd, col, x, x0, x1, w->stage + l->soff[c], err));
+            continue;
+        }
+        const rf_column_info *info = rf_dataset_column(l->ds[rd->d], (size_t)col->dscol[rd->d]);
+        if (info->nlevels == 0 && info->ndims == 0 && info->dtype == x->dtype && x->n_max == 0) {
+            /* one value per entry in the tensor's dtype: the decoded values themselves */
+            RF_TRY(rf_dataset_read(w->readers[rd->d], (size_t)col->dscol[rd->d], rd->a + x0, rd->a + x1,
+                                   &w->direct[c], err));
+            w->src[c] = w->direct[c].values;
             continue;
         }
         rf_rows_dest dst;
@@ -548,7 +555,9 @@ rf_status lb_pool_start(rf_loader *l, rf_error *err)
         rf_column_data_init(&w->scratch);
         w->stage = aligned_alloc(64, at ? at : 64);
         w->iota = malloc(LB_SLICE * sizeof *w->iota);
-        RF_CHECK(w->stage && w->iota, err, RF_ERR_NOMEM, "out of memory for a worker's stage (%zu bytes)", at);
+        w->direct = calloc(l->ncolrefs + 1, sizeof *w->direct);
+        w->src = calloc(l->ncolrefs + 1, sizeof *w->src);
+        RF_CHECK(w->stage && w->iota && w->direct && w->src, err, RF_ERR_NOMEM, "out of memory for a worker's stage (%zu bytes)", at);
         for (int64_t x = 0; x < LB_SLICE; x++)
             w->iota[x] = x;
         w->readers = calloc(l->nds, sizeof *w->readers);
@@ -582,6 +591,10 @@ void lb_pool_stop(rf_loader *l)
         free(w->rows);
         free(w->stage);
         free(w->iota);
+        for (size_t c = 0; w->direct && c < l->ncolrefs; c++)
+            rf_column_data_free(&w->direct[c]);
+        free(w->direct);
+        free(w->src);
         rf_column_data_free(&w->scratch);
     }
     free(l->workers);
