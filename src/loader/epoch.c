@@ -117,42 +117,68 @@ static int64_t batch_start(const rf_loader *l, int64_t r)
     return a < T ? a : T;
 }
 
-/* Chunk k's matrices, made when it is queued (in order: the block of an earlier chunk that
- * its first rows go to exists). Stream batching: the batches that start in chunk k, and a
- * reference to the block of the batch it ends (lb_chunk). */
+/* Chunk k's layout (a function of the epoch): with stream batching, its first nhead rows go
+ * to the block of the earlier chunk where their batch starts (lb_chunk), from row head_at;
+ * its block holds the batches that start in it. */
+static void chunk_layout(rf_loader *l, size_t k)
+{
+    lb_chunk *ch = &l->chunks[k];
+    ch->rows = lp_epoch_chunk_rows(l->e, k);
+    ch->head_chunk = k;
+    if (!lp_epoch_stream(l->e))
+        return;
+    int64_t r0 = lp_epoch_row0(l->e, k), a0 = batch_start(l, r0), B = l->opt.batch_size;
+    ch->nhead = (a0 < r0 + ch->rows ? a0 : r0 + ch->rows) - r0;
+    ch->rows = batch_start(l, r0 + ch->rows) - a0;
+    if (ch->nhead > 0) { /* the chunk holding the start of the batch that row r0 is in */
+        size_t s = k - 1;
+        while (s > 0 && lp_epoch_row0(l->e, s) > r0 / B * B)
+            s--;
+        ch->head_at = r0 - batch_start(l, lp_epoch_row0(l->e, s));
+        ch->head_chunk = s;
+    }
+}
+
+/* Chunk k's matrices, made when it is scheduled (in order: the block of an earlier chunk that
+ * its first rows go to exists), and a reference to the head block. */
 static rf_status chunk_blocks(rf_loader *l, size_t k, rf_error *err)
 {
     lb_chunk *ch = &l->chunks[k];
-    int64_t rows = lp_epoch_chunk_rows(l->e, k);
-    if (lp_epoch_stream(l->e)) {
-        int64_t r0 = lp_epoch_row0(l->e, k), a0 = batch_start(l, r0), B = l->opt.batch_size;
-        ch->nhead = (a0 < r0 + rows ? a0 : r0 + rows) - r0;
-        rows = batch_start(l, r0 + rows) - a0;
-        if (ch->nhead > 0) { /* the chunk holding the start of the batch that row r0 is in */
-            size_t s = k - 1;
-            while (s > 0 && lp_epoch_row0(l->e, s) > r0 / B * B)
-                s--;
-            ch->head_at = r0 - batch_start(l, lp_epoch_row0(l->e, s));
-            if ((ch->head = l->chunks[s].block))
-                atomic_fetch_add(&ch->head->refs, 1);
-            else if (!(ch->head = lb_block_new(l->sh, ch->head_at + ch->nhead, err))) /* a resumed */
-                return RF_ERR_NOMEM; /* run's delivered batch: rows kept for the row copies only */
-        }
+    if (ch->nhead > 0) {
+        if ((ch->head = l->chunks[ch->head_chunk].block))
+            atomic_fetch_add(&ch->head->refs, 1);
+        else if (!(ch->head = lb_block_new(l->sh, ch->head_at + ch->nhead, err))) /* a resumed */
+            return RF_ERR_NOMEM; /* run's delivered batch: rows kept for the row copies only */
     }
-    ch->block = lb_block_new(l->sh, rows, err);
+    ch->block = lb_block_new(l->sh, ch->rows, err);
     return ch->block ? RF_OK : RF_ERR_NOMEM;
 }
 
-/* Queues chunks up to `upto` (exclusive). Under the lock. */
+/* Queues chunk k's PLAN unless it is queued. Under the lock. */
+static rf_status plan(rf_loader *l, size_t k, rf_error *err)
+{
+    if (k >= l->nchunks || l->chunks[k].plan_queued)
+        return RF_OK;
+    chunk_layout(l, k);
+    l->chunks[k].plan_queued = 1;
+    return lb_push(l, LB_T_PLAN, (int64_t)k, 0, err);
+}
+
+/* Schedules chunks up to `upto` (exclusive): their matrices made, their reads queued once
+ * planned; and the next chunk's PLAN queued ahead, so that it runs while this one is read
+ * and its reads can start as soon as its matrices exist. Under the lock. */
 static rf_status schedule(rf_loader *l, size_t upto, rf_error *err)
 {
     upto = upto < l->nchunks ? upto : l->nchunks;
     for (; l->scheduled < upto; l->scheduled++) {
-        l->chunks[l->scheduled].state = LB_QUEUED;
+        lb_chunk *ch = &l->chunks[l->scheduled];
+        RF_TRY(plan(l, l->scheduled, err));
         RF_TRY(chunk_blocks(l, l->scheduled, err));
-        RF_TRY(lb_push(l, LB_T_PLAN, (int64_t)l->scheduled, 0, err));
+        ch->state = LB_QUEUED;
+        if (ch->planned)
+            RF_TRY(lb_start_reads(l, l->scheduled, err));
     }
-    return RF_OK;
+    return plan(l, l->scheduled, err);
 }
 
 /* The assembly of batch j: a block made on first use, kept in a short list (a batch spanning

@@ -120,7 +120,7 @@ typedef struct lb_colref {
     size_t t, c, bytes;
 } lb_colref;
 
-enum { LB_IDLE = 0, LB_QUEUED, LB_READING, LB_READY, LB_FAILED };
+enum { LB_IDLE = 0, LB_QUEUED, LB_READING, LB_READY, LB_FAILED }; /* QUEUED: matrices made */
 
 /* A chunk's working buffers, kept from chunk to chunk (grown, never shrunk). */
 typedef struct lb_bufs {
@@ -145,7 +145,10 @@ typedef struct lb_chunk {
     int state;
     lb_block *block;           /* the loader's reference */
     lb_block *head;            /* a reference to the earlier chunk's block, or NULL */
+    int64_t rows;              /* of its block */
     int64_t nhead, head_at;
+    size_t head_chunk;         /* the chunk whose block holds the head rows */
+    int plan_queued, planned;  /* PLAN queued; done (its READs wait for the block) */
     lb_bufs b;
     size_t nreads, nslices;
     atomic_long pending;       /* READ tasks not done */
@@ -241,6 +244,8 @@ void lb_pool_stop(rf_loader *l);
 /* Queues tasks (under the lock) and wakes workers. */
 rf_status lb_push(rf_loader *l, int kind, int64_t a, int64_t b, rf_error *err);
 void lb_epoch_end(rf_loader *l);
+/* Queues chunk k's READ tasks (planned, its matrices made). Under the lock. */
+rf_status lb_start_reads(rf_loader *l, size_t k, rf_error *err);
 /* Waits on l->done under l->mu; RF_ERR_INTERRUPTED when the interrupt callback says so. */
 rf_status lb_wait(rf_loader *l, rf_error *err);
 void lb_spares_free(rf_loader *l);

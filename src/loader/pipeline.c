@@ -259,8 +259,8 @@ static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int64_t *rows
     rd->rows = rows + (rd->m ? rd->lo : 0);
 }
 
-/* Builds chunk k's rows, its reads with their row maps, and queues one READ per slice of
- * LB_SLICE delivered entries (its matrices were made when it was queued, epoch.c). */
+/* Builds chunk k's rows, its reads with their row maps and its READ tasks (slices of the
+ * reads), and queues them if its matrices exist (else schedule does, epoch.c). */
 static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
 {
     rf_loader *l = w->l;
@@ -294,17 +294,23 @@ static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
         for (int64_t x = rd->lo / T * T; x < rd->hi; x += T)
             ch->b.slices[ch->nslices++] = (lb_slice){i, x > rd->lo ? x : rd->lo, x + T < rd->hi ? x + T : rd->hi};
     }
-    atomic_store(&ch->pending, (long)ch->nslices);
-    if (ch->nslices == 0) {
-        chunk_done(l, ch);
-        return RF_OK;
-    }
     pthread_mutex_lock(&l->mu);
+    ch->planned = 1;
+    rf_status s = ch->state == LB_QUEUED ? lb_start_reads(l, k, err) : RF_OK;
+    pthread_mutex_unlock(&l->mu);
+    return s;
+}
+
+rf_status lb_start_reads(rf_loader *l, size_t k, rf_error *err)
+{
+    lb_chunk *ch = &l->chunks[k];
     ch->state = LB_READING;
+    atomic_store(&ch->pending, (long)(ch->nslices ? ch->nslices : 1));
+    if (ch->nslices == 0) /* nothing to read: a task that marks it ready */
+        return lb_push(l, LB_T_READ, (int64_t)k, -1, err);
     rf_status s = RF_OK;
     for (size_t i = 0; i < ch->nslices && s == RF_OK; i++)
         s = lb_push(l, LB_T_READ, (int64_t)k, (int64_t)i, err);
-    pthread_mutex_unlock(&l->mu);
     return s;
 }
 
@@ -474,7 +480,7 @@ static void run_task(lb_worker *w, const lb_task *t)
         s = plan_chunk(w, (size_t)t->a, &err);
     } else {
         lb_chunk *ch = &l->chunks[t->a];
-        s = read_slice(w, (size_t)t->a, (size_t)t->b, &err);
+        s = t->b < 0 ? RF_OK : read_slice(w, (size_t)t->a, (size_t)t->b, &err);
         if (s == RF_OK && atomic_fetch_sub(&ch->pending, 1) == 1)
             chunk_done(l, ch);
     }
