@@ -27,6 +27,7 @@ static void bufs_free(lb_bufs *b)
 static void chunk_free(rf_loader *l, lb_chunk *ch)
 {
     lb_block_release(ch->block);
+    lb_block_release(ch->tail);
     lb_block_release(ch->head);
     pthread_mutex_lock(&l->mu);
     if (l->nspare < LB_SPARE)
@@ -117,40 +118,49 @@ static int64_t batch_start(const rf_loader *l, int64_t r)
     return a < T ? a : T;
 }
 
-/* Chunk k's layout (a function of the epoch): with stream batching, its first nhead rows go
- * to the block of the earlier chunk where their batch starts (lb_chunk), from row head_at;
- * its block holds the batches that start in it. */
+/* Chunk k's layout (a function of the epoch), lb_chunk: with stream batching, its first
+ * nhead rows go to the tail of the chunk where their batch starts (head_chunk), from row
+ * head_at; its block holds the whole batches that start in it, its tail the one that starts
+ * in it and ends in a later chunk. */
 static void chunk_layout(rf_loader *l, size_t k)
 {
     lb_chunk *ch = &l->chunks[k];
-    ch->rows = lp_epoch_chunk_rows(l->e, k);
+    ch->own = lp_epoch_chunk_rows(l->e, k);
     ch->head_chunk = k;
     if (!lp_epoch_stream(l->e))
         return;
-    int64_t r0 = lp_epoch_row0(l->e, k), a0 = batch_start(l, r0), B = l->opt.batch_size;
-    ch->nhead = (a0 < r0 + ch->rows ? a0 : r0 + ch->rows) - r0;
-    ch->rows = batch_start(l, r0 + ch->rows) - a0;
-    if (ch->nhead > 0) { /* the chunk holding the start of the batch that row r0 is in */
+    int64_t B = l->opt.batch_size, r0 = lp_epoch_row0(l->e, k), e = r0 + ch->own, a0 = batch_start(l, r0),
+            bs = batch_start(l, e), last = e / B * B;
+    ch->nhead = (a0 < e ? a0 : e) - r0;
+    if (bs > e && last >= a0) { /* the last batch that starts here ends in a later chunk */
+        ch->own = last - a0;
+        ch->ntail = bs - last;
+    } else {
+        ch->own = bs > a0 ? bs - a0 : 0;
+    }
+    if (ch->nhead > 0) { /* the chunk where the batch that row r0 is in starts */
         size_t s = k - 1;
         while (s > 0 && lp_epoch_row0(l->e, s) > r0 / B * B)
             s--;
-        ch->head_at = r0 - batch_start(l, lp_epoch_row0(l->e, s));
+        ch->head_at = r0 % B;
         ch->head_chunk = s;
     }
 }
 
-/* Chunk k's matrices, made when it is scheduled (in order: the block of an earlier chunk that
- * its first rows go to exists), and a reference to the head block. */
+/* Chunk k's matrices, made when it is scheduled (in order: the tail of an earlier chunk that
+ * its first rows go to exists), and a reference to that head block. */
 static rf_status chunk_blocks(rf_loader *l, size_t k, rf_error *err)
 {
     lb_chunk *ch = &l->chunks[k];
     if (ch->nhead > 0) {
-        if ((ch->head = l->chunks[ch->head_chunk].block))
+        if ((ch->head = l->chunks[ch->head_chunk].tail))
             atomic_fetch_add(&ch->head->refs, 1);
         else if (!(ch->head = lb_block_new(l->sh, ch->head_at + ch->nhead, err))) /* a resumed */
             return RF_ERR_NOMEM; /* run's delivered batch: rows kept for the row copies only */
     }
-    ch->block = lb_block_new(l->sh, ch->rows, err);
+    if (ch->ntail > 0 && !(ch->tail = lb_block_new(l->sh, ch->ntail, err)))
+        return RF_ERR_NOMEM;
+    ch->block = lb_block_new(l->sh, ch->own, err);
     return ch->block ? RF_OK : RF_ERR_NOMEM;
 }
 
@@ -346,10 +356,18 @@ rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)
             kmax = (size_t)pc[i].chunk > kmax ? (size_t)pc[i].chunk : kmax;
     }
     release_before(l, j); /* before the next chunk is scheduled: two chunks at most */
-    RF_TRY(enter_upto(l, kmax, np ? (size_t)pc[0].chunk : kmax, err));
+    size_t cur = np ? (size_t)pc[0].chunk : kmax; /* the chunk being delivered */
+    lb_chunk *first = np ? &l->chunks[cur] : NULL;
+    int in_tail = np && lp_epoch_stream(l->e) && first->state == LB_READY && pc[0].row - first->nhead >= first->own;
+    if (in_tail) { /* its block's batches are delivered: it goes before the next chunk comes */
+        lb_block_release(first->block);
+        first->block = NULL;
+        cur++;
+    }
+    RF_TRY(enter_upto(l, kmax, cur, err));
     if (np) { /* the prefetch, once the chunk before is gone */
         pthread_mutex_lock(&l->mu);
-        rf_status s = schedule(l, (size_t)pc[0].chunk + 1 + (size_t)l->opt.prefetch_chunks, err);
+        rf_status s = schedule(l, cur + 1 + (size_t)l->opt.prefetch_chunks, err);
         pthread_mutex_unlock(&l->mu);
         RF_TRY(s);
     }
@@ -357,9 +375,10 @@ rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)
     lb_block **slot = lp_epoch_stream(l->e) ? NULL : assembly_find(l, j);
     if (!slot) { /* in the block of the chunk where it starts */
         const lb_chunk *ch = &l->chunks[pc[0].chunk];
-        RF_CHECK(ch->block && (np == 1 || lp_epoch_stream(l->e)), err, RF_ERR_ARG,
+        RF_CHECK((ch->block || ch->tail) && (np == 1 || lp_epoch_stream(l->e)), err, RF_ERR_ARG,
                  "batch %lld was not assembled", (long long)j);
-        b = lb_batch_new(ch->block, pc[0].row - ch->nhead, np == 1 ? pc[0].n : batch_rows(l, j), j, err);
+        int64_t row = pc[0].row - ch->nhead, n = np == 1 ? pc[0].n : batch_rows(l, j);
+        b = row >= ch->own ? lb_batch_new(ch->tail, row - ch->own, n, j, err) : lb_batch_new(ch->block, row, n, j, err);
     } else {
         b = lb_batch_new(*slot, 0, (*slot)->rows, j, err);
         lb_block_release(*slot);

@@ -137,15 +137,17 @@ typedef struct lb_bufs {
 #define LB_TASK_MAX ((int64_t)1 << 18) /* most entries of a READ task */
 
 /* A chunk's matrices. With stream batching they are batch-aligned: chunk k's block holds the
- * batches that start in chunk k, whole (rows written by the later chunks they reach into);
- * chunk k's first `nhead` rows belong to the batch that starts in an earlier chunk, and go to
- * that chunk's block from row `head_at` (a resumed run's delivered batch: a block of its own).
- * An entry's row (lb_read.rows) is then r >= 0 in the own block, -2 - r in the head block. */
+ * whole batches that start and end in chunk k; a batch that starts in chunk k and ends in a
+ * later one has a block of its own, chunk k's tail, which the later chunks write their first
+ * `nhead` rows to (their head block), from row head_at; so chunk k's block can go as soon as
+ * its whole batches are delivered, before the chunks after it are read. (A resumed run's
+ * delivered batch: a head block of its own, for the row copies only.) */
 typedef struct lb_chunk {
     int state;
     lb_block *block;           /* the loader's reference */
-    lb_block *head;            /* a reference to the earlier chunk's block, or NULL */
-    int64_t rows;              /* of its block */
+    lb_block *tail;            /* the batch that starts in it and ends later, or NULL */
+    lb_block *head;            /* a reference to the earlier chunk's tail, or NULL */
+    int64_t own, ntail;        /* rows of its block, of its tail */
     int64_t nhead, head_at;
     size_t head_chunk;         /* the chunk whose block holds the head rows */
     int plan_queued, planned;  /* PLAN queued; done (its READs wait for the block) */

@@ -191,22 +191,36 @@ static rf_status chunk_reads(rf_loader *l, lb_chunk *ch, rf_error *err)
     return RF_OK;
 }
 
-/* Where a staged entry's row lies: d (sdest) >= 0 in the chunk's own block, -2 - d in the
- * block of the batch it ends (lb_chunk); base and hbase are one tensor's matrices there. */
-static inline unsigned char *dest_row(unsigned char *base, unsigned char *hbase, int64_t d, size_t rb)
-{
-    return d >= 0 ? base + (size_t)d * rb : hbase + (size_t)(-2 - d) * rb;
-}
+/* Where a chunk's rows lie in one tensor: row d >= 0 of the chunk's rows is row d of its block,
+ * or row d - own of its tail block; d <= -2 is row -2 - d of the head block (lb_chunk). */
+typedef struct lb_dest {
+    unsigned char *base, *tbase, *hbase;
+    int64_t own;
+    size_t rb;
+} lb_dest;
 
-/* sdest of the chunk's row r (lp_rows numbering; -1: not delivered). */
-static int64_t chunk_dest(const lb_chunk *ch, int64_t r)
+static inline unsigned char *dest_row(const lb_dest *d, int64_t r)
 {
-    return r < 0 ? -1 : r >= ch->nhead ? r - ch->nhead : -2 - (ch->head_at + r);
+    return r >= d->own ? d->tbase + (size_t)(r - d->own) * d->rb
+           : r >= 0    ? d->base + (size_t)r * d->rb
+                       : d->hbase + (size_t)(-2 - r) * d->rb;
 }
 
 static unsigned char *tensor_base(const lb_block *b, size_t t)
 {
     return b ? b->mem + b->off[t] : NULL;
+}
+
+static lb_dest chunk_tensor(const rf_loader *l, const lb_chunk *ch, size_t t)
+{
+    return (lb_dest){tensor_base(ch->block, t), tensor_base(ch->tail, t), tensor_base(ch->head, t), ch->own,
+                     (size_t)l->sh->t[t].width * l->sh->t[t].esize};
+}
+
+/* The row of the chunk's row r (lp_rows numbering; -1: not delivered) in lb_dest's terms. */
+static int64_t chunk_dest(const lb_chunk *ch, int64_t r)
+{
+    return r < 0 ? -1 : r >= ch->nhead ? r - ch->nhead : -2 - (ch->head_at + r);
 }
 
 /* Row copies (entries on several rows: padding, over-sampling), then the chunk is ready. */
@@ -216,13 +230,12 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
     for (size_t i = 0; i < ch->b.rows.ncopies; i++) {
         int64_t s = chunk_dest(ch, ch->b.rows.copies[2 * i]), d = chunk_dest(ch, ch->b.rows.copies[2 * i + 1]);
         for (size_t t = 0; t < l->sh->nt; t++) {
-            size_t rb = (size_t)l->sh->t[t].width * l->sh->t[t].esize;
-            unsigned char *base = tensor_base(ch->block, t), *hbase = tensor_base(ch->head, t);
-            memcpy(dest_row(base, hbase, d, rb), dest_row(base, hbase, s, rb), rb);
+            lb_dest dt = chunk_tensor(l, ch, t);
+            memcpy(dest_row(&dt, d), dest_row(&dt, s), dt.rb);
         }
         ch->copied += (int64_t)l->sh->row_bytes;
     }
-    lb_block_release(ch->head); /* its rows are written: the earlier chunk's batches hold it */
+    lb_block_release(ch->head); /* its rows are written: the earlier chunk holds it */
     ch->head = NULL;
     pthread_mutex_lock(&l->mu);
     ch->state = LB_READY;
@@ -356,20 +369,20 @@ static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int64
     for (size_t t = 0; t < l->sh->nt; t++) {
         const lb_tensor *x = &l->sh->t[t];
         size_t rb = (size_t)x->width * x->esize, k0 = l->tbase[t], nc = x->ncols;
-        unsigned char *base = tensor_base(ch->block, t), *hbase = tensor_base(ch->head, t);
+        lb_dest dt = chunk_tensor(l, ch, t);
         const unsigned char *const *src = w->src + k0, *m = w->stage + l->soff[l->ncolrefs + t];
         if (x->is_mask) {
             for (int64_t g = 0; g < n; g++)
                 if (rows[g] != -1)
-                    memcpy(dest_row(base, hbase, rows[g], rb), m + (size_t)g * rb, rb);
+                    memcpy(dest_row(&dt, rows[g]), m + (size_t)g * rb, rb);
         } else if (x->n_max == 0 && rb == 4 * nc) { /* each column one 4-byte value */
             for (int64_t g = 0, ahead = 0; g < n; g++) {
                 if (rows[g] == -1)
                     continue;
-                unsigned char *row = dest_row(base, hbase, rows[g], rb);
+                unsigned char *row = dest_row(&dt, rows[g]);
                 for (ahead = ahead > g ? ahead : g + 1; ahead < n && ahead <= g + LB_AHEAD; ahead++)
                     if (rows[ahead] != -1) { /* rows of other batches: their lines on the way */
-                        unsigned char *p = dest_row(base, hbase, rows[ahead], rb);
+                        unsigned char *p = dest_row(&dt, rows[ahead]);
                         __builtin_prefetch(p, 1);
                         __builtin_prefetch(p + rb - 1, 1);
                     }
@@ -380,7 +393,7 @@ static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int64
             for (int64_t g = 0; g < n; g++) {
                 if (rows[g] == -1)
                     continue;
-                unsigned char *row = dest_row(base, hbase, rows[g], rb);
+                unsigned char *row = dest_row(&dt, rows[g]);
                 for (size_t c = 0; c < nc; c++) {
                     size_t bytes = l->colrefs[k0 + c].bytes;
                     const unsigned char *v = src[c] + (size_t)g * bytes;
