@@ -13,7 +13,7 @@
 #include "../common/error.h"
 #include "loader.h"
 
-static void bufs_free(lb_bufs *b)
+void lb_bufs_free(lb_bufs *b)
 {
     lp_rows_free(&b->rows);
     free(b->range_dest);
@@ -23,7 +23,8 @@ static void bufs_free(lb_bufs *b)
     memset(b, 0, sizeof *b);
 }
 
-/* Drops the loader's hold on a chunk; its working buffers go to the spares for the next. */
+/* Drops the loader's hold on a chunk; its working buffers (if it was not read to the end) go
+ * to the spares for the next. */
 static void chunk_free(rf_loader *l, lb_chunk *ch)
 {
     lb_block_release(ch->block);
@@ -33,7 +34,7 @@ static void chunk_free(rf_loader *l, lb_chunk *ch)
     if (l->nspare < LB_SPARE)
         l->spare[l->nspare++] = ch->b;
     else
-        bufs_free(&ch->b);
+        lb_bufs_free(&ch->b);
     pthread_mutex_unlock(&l->mu);
     memset(ch, 0, sizeof *ch);
 }
@@ -42,7 +43,7 @@ static void chunk_free(rf_loader *l, lb_chunk *ch)
 void lb_spares_free(rf_loader *l)
 {
     while (l->nspare > 0)
-        bufs_free(&l->spare[--l->nspare]);
+        lb_bufs_free(&l->spare[--l->nspare]);
 }
 
 /* Invalidates the epoch's queued tasks and waits for the running ones. */

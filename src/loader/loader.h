@@ -43,7 +43,7 @@ typedef struct lb_tensor {
     char **flat;       /* flattened column names (width of them) */
 } lb_tensor;
 
-#define LB_POOL 4
+#define LB_POOL 2
 
 /* What batches need after the loader is gone: the layout and the memory counters; and, while
  * the loader is open, a few large buffers kept for reuse (chunk matrices, staging), so their
@@ -106,7 +106,7 @@ typedef struct lb_read {
     size_t r0, r1;
     int64_t lo, hi, m;
     int head;                  /* some rows are in the head block */
-    int64_t *rows;
+    int32_t *rows;
 } lb_read;
 
 /* A READ task: local entries [x0, x1) of read i, every output column of them. */
@@ -127,12 +127,12 @@ typedef struct lb_bufs {
     lp_rows rows;
     int64_t *range_dest;       /* dest offset of each range */
     lb_read *reads;
-    int64_t *maps;             /* the reads' row maps, end to end */
+    int32_t *maps;             /* the reads' row maps, end to end */
     lb_slice *slices;
     size_t range_cap, reads_cap, maps_cap, slices_cap; /* bytes */
 } lb_bufs;
 
-#define LB_SPARE 4
+#define LB_SPARE 2 /* working buffers kept: a chunk being read, the one planned ahead */
 #define LB_SLICE 8192    /* entries staged at a time (a worker's stage stays in cache) */
 #define LB_TASK_MAX ((int64_t)1 << 18) /* most entries of a READ task */
 
@@ -251,6 +251,7 @@ rf_status lb_start_reads(rf_loader *l, size_t k, rf_error *err);
 /* Waits on l->done under l->mu; RF_ERR_INTERRUPTED when the interrupt callback says so. */
 rf_status lb_wait(rf_loader *l, rf_error *err);
 void lb_spares_free(rf_loader *l);
+void lb_bufs_free(lb_bufs *b);
 /* The first pass over every cluster: filters and labels. */
 rf_status lb_prepass(rf_loader *l, rf_error *err);
 double lb_now(void);

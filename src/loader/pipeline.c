@@ -238,6 +238,11 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
     lb_block_release(ch->head); /* its rows are written: the earlier chunk holds it */
     ch->head = NULL;
     pthread_mutex_lock(&l->mu);
+    if (l->nspare < LB_SPARE) /* its working buffers, for the next chunk */
+        l->spare[l->nspare++] = ch->b;
+    else
+        lb_bufs_free(&ch->b);
+    memset(&ch->b, 0, sizeof ch->b);
     ch->state = LB_READY;
     pthread_cond_broadcast(&l->done);
     pthread_mutex_unlock(&l->mu);
@@ -245,7 +250,7 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
 
 /* The read's row map: the row of each local entry of [a, b) that passes the filters and that
  * the chunk holds (-1 for the others), trimmed to the span [lo, hi) of delivered entries. */
-static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int64_t *rows)
+static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int32_t *rows)
 {
     const lp_piece *rg = ch->b.rows.ranges;
     int64_t s = lp_plan_sel_bounds(l->plan)[rd->cluster], g0 = l->ds_first[rd->d] + rd->a;
@@ -262,7 +267,7 @@ static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int64_t *rows
             r++;
         int64_t row = r < rd->r1 && s >= rg[r].start ? ch->b.rows.dest[ch->b.range_dest[r] + (s - rg[r].start)] : -1;
         s++;
-        if ((rows[x] = chunk_dest(ch, row)) == -1)
+        if ((rows[x] = (int32_t)chunk_dest(ch, row)) == -1)
             continue;
         rd->head |= rows[x] < -1;
         rd->m++;
@@ -282,6 +287,8 @@ static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
     if (l->nspare > 0)
         ch->b = l->spare[--l->nspare];
     pthread_mutex_unlock(&l->mu);
+    RF_CHECK(lp_epoch_chunk_rows(l->e, k) < INT32_MAX - 2 * l->opt.batch_size, err, RF_ERR_ARG,
+             "chunk %zu has %lld rows, over 2^31", k, (long long)lp_epoch_chunk_rows(l->e, k));
     RF_TRY(lp_chunk_build(l->e, k, &ch->b.rows, err));
     RF_TRY(chunk_reads(l, ch, err));
     int64_t span = 0;
@@ -364,7 +371,7 @@ static rf_status stage_virtual(rf_loader *l, const lb_read *rd, const lb_col *co
  * written once and whole (with the native plan each batch's rows in order: one sequential
  * stream per batch). Tensors of 4-byte columns - ROOT's float32 layout - take the short
  * path: a load and a store per value. */
-static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int64_t *rows, int64_t n)
+static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int32_t *rows, int64_t n)
 {
     for (size_t t = 0; t < l->sh->nt; t++) {
         const lb_tensor *x = &l->sh->t[t];

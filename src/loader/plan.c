@@ -786,7 +786,8 @@ rf_status lp_chunk_build(const lp_epoch *e, size_t k, lp_rows *o, rf_error *err)
     RF_TRY(rf_grow((void **)&o->ranges, &o->ranges_cap, (uint64_t)(np ? np : 1) * sizeof *o->ranges,
                    RF_MAX_ALLOC, "loader plan ranges", err));
     RF_TRY(grow64(&o->order, &o->order_cap, 2 * np, err));
-    RF_TRY(grow64(&o->map, &o->map_cap, np > c->nmap ? np : c->nmap, err));
+    int64_t nmap = e->map == LP_MAP_XO && !e->repeats ? c->nmap / 2 + 1 : c->nmap; /* XO: uint32 */
+    RF_TRY(grow64(&o->map, &o->map_cap, np > nmap ? np : nmap, err));
     if (e->map != LP_MAP_SAMPLE && !e->repeats)
         return build_permuted(e, c, o, err);
     RF_TRY(grow64(&o->pos, &o->pos_cap, c->nstage, err));
