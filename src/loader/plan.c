@@ -763,10 +763,12 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
         add_range(o, q);
         int64_t so = e->piece_off[c->first + (size_t)o->order[2 * t + 1]];
         for (int64_t j = 0; j < q->n; j++) {
-            int64_t r = e->map == LP_MAP_IDENTITY ? so + j : rs[so + j];
-            if (cnt) {
+            int64_t r;
+            if (cnt) { /* XO */
                 int64_t b = ((int64_t)rs32[so + j] + off) / B;
                 r = (b ? b * B - off : 0) + cnt[b]++;
+            } else {
+                r = e->map == LP_MAP_IDENTITY ? so + j : rs[so + j];
             }
             o->dest[at + j] = r < c->keep ? r : -1;
         }
