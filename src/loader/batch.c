@@ -13,7 +13,8 @@ void *lb_buffer_get(lb_shared *sh, size_t bytes, size_t *cap)
     pthread_mutex_lock(&sh->pool_mu);
     int best = -1;
     for (int i = 0; i < sh->npool; i++)
-        if (sh->pool_cap[i] >= bytes && (best < 0 || sh->pool_cap[i] < sh->pool_cap[best]))
+        if (sh->pool_cap[i] >= bytes && sh->pool_cap[i] / 2 <= bytes && /* not a chunk's for a batch */
+            (best < 0 || sh->pool_cap[i] < sh->pool_cap[best]))
             best = i;
     void *p = NULL;
     if (best >= 0) {
