@@ -249,11 +249,11 @@ typedef struct rf_loader_stats {
     int64_t rows_dropped;         /* rank equalisation, drop_remainder, sampling, quotas */
     int64_t rows_repeated;        /* rank padding and over-sampling */
     int64_t peak_buffer_bytes;    /* chunk matrices and batches alive at once (this epoch) */
-    int64_t buffer_bound_bytes;   /* two chunks being delivered (a batch spans them), the
-                                     prefetched ones and their staging, each chunk's matrices
-                                     up to a batch longer than the chunk (native) or three
-                                     batches being assembled (ROOT modes); a chunk holds at most
-                                     max(chunk_size, the largest block) entries */
+    int64_t buffer_bound_bytes;   /* two chunks being delivered (a batch spans them) and the
+                                     prefetched ones, each chunk's matrices up to a batch longer
+                                     than the chunk (native) or three batches being assembled
+                                     (ROOT modes); a chunk holds at most max(chunk_size, the
+                                     largest block) entries */
     int64_t largest_cluster;      /* entries; > chunk_size means a chunk holds one cluster */
     double wait_seconds;          /* the consumer waiting in rf_loader_next */
     double read_seconds;          /* 0: fetching bytes is timed with the decode (mapped files) */

@@ -359,7 +359,7 @@ rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)
     release_before(l, j); /* before the next chunk is scheduled: two chunks at most */
     size_t cur = np ? (size_t)pc[0].chunk : kmax; /* the chunk being delivered */
     lb_chunk *first = np ? &l->chunks[cur] : NULL;
-    int in_tail = np && lp_epoch_stream(l->e) && first->state == LB_READY && pc[0].row - first->nhead >= first->own;
+    int in_tail = np && lp_epoch_stream(l->e) && l->entered > cur && pc[0].row - first->nhead >= first->own;
     if (in_tail) { /* its block's batches are delivered: it goes before the next chunk comes */
         lb_block_release(first->block);
         first->block = NULL;

@@ -1,12 +1,13 @@
 /* loader.h - internals of the loader (include/rootfeed_loader.h).
  *
  * loader.c   options, output layout, the first pass (filters, labels), the plan, state, stats
- * pipeline.c the worker pool and its tasks (build a chunk's rows, read one cluster into the
- *            chunk's matrices), epochs, rf_loader_next (batches as slices or assembled)
+ * pipeline.c the worker pool and its tasks (plan a chunk's rows, read slices of its clusters
+ *            into its matrices)
+ * epoch.c    epochs, scheduling chunks, rf_loader_next (batches as slices or assembled)
  * batch.c    reference-counted memory blocks and batches
  *
- * Memory: a block holds the matrices of every output tensor for some rows (a chunk, or one
- * assembled batch). Blocks and batches count references atomically; a batch keeps its block,
+ * Memory: a block holds the matrices of every output tensor for some rows (a chunk's whole
+ * batches, a batch spanning chunks, or one assembled batch). Blocks and batches count references atomically; a batch keeps its block,
  * the block keeps the shared part (layout and memory counters), so batches outlive the
  * loader. */
 #ifndef RF_LOADER_INTERNAL_H
@@ -46,7 +47,7 @@ typedef struct lb_tensor {
 #define LB_POOL 2
 
 /* What batches need after the loader is gone: the layout and the memory counters; and, while
- * the loader is open, a few large buffers kept for reuse (chunk matrices, staging), so their
+ * the loader is open, a few large buffers kept for reuse (chunk matrices), so their
  * pages are faulted in once rather than for every chunk. */
 typedef struct lb_shared {
     pthread_mutex_t pool_mu;
