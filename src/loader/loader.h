@@ -106,7 +106,6 @@ typedef struct lb_read {
     int64_t a, b;
     size_t r0, r1;
     int64_t lo, hi, m;
-    int head;                  /* some rows are in the head block */
     int32_t *rows;
 } lb_read;
 

@@ -1,15 +1,14 @@
 /* pipeline.c - the loader's worker threads and their tasks.
  *
  * Workers take tasks from one FIFO queue: PREPASS (one cluster of the first pass: which
- * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan and the
- * row map of each cluster it reads - its matrices were made when it was queued, epoch.c - and
- * queue one READ per slice of a cluster) and READ (every output column of a slice of
- * LB_SLICE entries decoded, converted to the tensor's dtype and cut or padded (jagged) into
- * the worker's stage, which stays in cache, then written to the entries' shuffled rows, one
- * whole row at a time: the column -> row transpose with the shuffle fused in, each row
- * written to memory once).
- * The worker finishing a chunk's last READ applies the row copies and marks the chunk ready.
- * Epochs and the consumer: epoch.c.
+ * entries pass the filters, their labels), PLAN (build chunk k's rows from the plan, the row
+ * map of each cluster it reads and its READ tasks, one per slice of a cluster, queued once
+ * its matrices exist: PLAN runs a chunk ahead of them, epoch.c) and READ (every output column
+ * of a slice, LB_SLICE entries at a time, decoded, converted to the tensor's dtype and cut or
+ * padded (jagged) into the worker's stage, which stays in cache, then written to the
+ * entries' shuffled rows one whole row at a time: the column -> row transpose with the
+ * shuffle fused in, each row written to memory once). The worker finishing a chunk's last
+ * READ applies the row copies and marks the chunk ready. Epochs and the consumer: epoch.c.
  *
  * Every task carries the generation of the epoch it belongs to; stopping an epoch bumps the
  * generation, empties the queue and waits for the running tasks. A failing task records its
@@ -258,7 +257,6 @@ static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int32_t *rows
     rd->lo = rd->b - rd->a;
     rd->hi = 0;
     rd->m = 0;
-    rd->head = 0;
     for (int64_t x = 0; x < rd->b - rd->a; x++) {
         rows[x] = -1;
         if (l->passbits && !(atomic_load_explicit(&l->passbits[(g0 + x) / 64], memory_order_relaxed) >> ((g0 + x) % 64) & 1))
@@ -269,7 +267,6 @@ static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int32_t *rows
         s++;
         if ((rows[x] = (int32_t)chunk_dest(ch, row)) == -1)
             continue;
-        rd->head |= rows[x] < -1;
         rd->m++;
         rd->lo = x < rd->lo ? x : rd->lo;
         rd->hi = x + 1;
@@ -583,7 +580,8 @@ rf_status lb_pool_start(rf_loader *l, rf_error *err)
         w->iota = malloc(LB_SLICE * sizeof *w->iota);
         w->direct = calloc(l->ncolrefs + 1, sizeof *w->direct);
         w->src = calloc(l->ncolrefs + 1, sizeof *w->src);
-        RF_CHECK(w->stage && w->iota && w->direct && w->src, err, RF_ERR_NOMEM, "out of memory for a worker's stage (%zu bytes)", at);
+        RF_CHECK(w->stage && w->iota && w->direct && w->src, err, RF_ERR_NOMEM,
+                 "out of memory for a worker's stage (%zu bytes)", at);
         for (int64_t x = 0; x < LB_SLICE; x++)
             w->iota[x] = x;
         w->readers = calloc(l->nds, sizeof *w->readers);
