@@ -218,8 +218,6 @@ static loader_run loader_child(const char *path, int T, int64_t chunk, int64_t b
             fputs("5", cr);
             fclose(cr);
         }
-        if (getenv("LBDBG"))
-            fprintf(stderr, "child start hwm %ld kB\n", peak_rss_kb());
         rf_error err;
         rf_dataset *ds;
         rf_loader *l;
@@ -279,8 +277,6 @@ static loader_run loader_child(const char *path, int T, int64_t chunk, int64_t b
         r.peak_bytes = st.peak_buffer_bytes;
         r.largest_cluster = st.largest_cluster;
         r.maxrss_kb = peak_rss_kb();
-        if (getenv("LBDBG"))
-            fprintf(stderr, "child end hwm %ld kB\n", peak_rss_kb());
         r.ok = 1;
         rf_loader_free(l);
         rf_dataset_free(ds);

@@ -292,15 +292,13 @@ static rf_status wait_chunk(rf_loader *l, size_t k, rf_error *err)
     return RF_OK;
 }
 
-/* Enters chunks up to kmax: each one waited for, its shared rows copied; chunks are queued
- * prefetch_chunks ahead of `cur`, the chunk being delivered (not of the one entered for the
- * tail of a batch that spans two: its block would be a third alive). */
-static rf_status enter_upto(rf_loader *l, size_t kmax, size_t cur, rf_error *err)
+/* Enters chunks up to kmax: each one scheduled and waited for, its shared rows copied. */
+static rf_status enter_upto(rf_loader *l, size_t kmax, rf_error *err)
 {
     while (l->entered <= kmax) {
-        size_t k = l->entered, upto = cur + 1 + (size_t)l->opt.prefetch_chunks;
+        size_t k = l->entered;
         pthread_mutex_lock(&l->mu);
-        rf_status s = schedule(l, upto > k + 1 ? upto : k + 1, err);
+        rf_status s = schedule(l, k + 1, err);
         if (s == RF_OK)
             s = wait_chunk(l, k, err);
         pthread_mutex_unlock(&l->mu);
@@ -365,13 +363,13 @@ rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)
         first->block = NULL;
         cur++;
     }
-    RF_TRY(enter_upto(l, kmax, cur, err));
-    if (np) { /* the prefetch, once the chunk before is gone */
-        pthread_mutex_lock(&l->mu);
-        rf_status s = schedule(l, cur + 1 + (size_t)l->opt.prefetch_chunks, err);
-        pthread_mutex_unlock(&l->mu);
-        RF_TRY(s);
-    }
+    /* the prefetch: prefetch_chunks ahead of the chunk being delivered (not of one entered for
+     * the tail of a batch that spans two: its block would be a third alive) */
+    pthread_mutex_lock(&l->mu);
+    rf_status s = schedule(l, cur + 1 + (size_t)l->opt.prefetch_chunks, err);
+    pthread_mutex_unlock(&l->mu);
+    RF_TRY(s);
+    RF_TRY(enter_upto(l, kmax, err));
     rf_batch *b;
     lb_block **slot = lp_epoch_stream(l->e) ? NULL : assembly_find(l, j);
     if (!slot) { /* in the block of the chunk where it starts */
