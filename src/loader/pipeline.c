@@ -18,6 +18,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "../common/buffer.h"
 #include "../common/error.h"
@@ -364,6 +367,49 @@ static rf_status stage_virtual(rf_loader *l, const lb_read *rd, const lb_col *co
 
 #define LB_AHEAD 8 /* rows prefetched ahead of the writes */
 
+#ifdef __SSE2__
+/* The 4-byte path four rows at a time: 4 x 4 blocks of values (four columns of four entries)
+ * loaded as four vectors, transposed in registers and stored as four rows' pieces: a quarter
+ * of the loads and stores of value-by-value copies. Returns the rows done (a multiple of 4). */
+static int64_t assemble4x4(const lb_dest *dt, const unsigned char *const *src, size_t nc, const int32_t *rows,
+                           int64_t n)
+{
+    int64_t g = 0;
+    for (; g + 4 <= n; g += 4) {
+        unsigned char *r[4];
+        for (int i = 0; i < 4; i++) {
+            r[i] = rows[g + i] != -1 ? dest_row(dt, rows[g + i]) : NULL;
+            if (g + LB_AHEAD + i < n && rows[g + LB_AHEAD + i] != -1) { /* lines on the way */
+                unsigned char *p = dest_row(dt, rows[g + LB_AHEAD + i]);
+                __builtin_prefetch(p, 1);
+                __builtin_prefetch(p + 4 * nc - 1, 1);
+            }
+        }
+        size_t c = 0;
+        for (; c + 4 <= nc; c += 4) {
+            __m128 v0 = _mm_loadu_ps((const float *)(const void *)(src[c] + 4 * (size_t)g));
+            __m128 v1 = _mm_loadu_ps((const float *)(const void *)(src[c + 1] + 4 * (size_t)g));
+            __m128 v2 = _mm_loadu_ps((const float *)(const void *)(src[c + 2] + 4 * (size_t)g));
+            __m128 v3 = _mm_loadu_ps((const float *)(const void *)(src[c + 3] + 4 * (size_t)g));
+            _MM_TRANSPOSE4_PS(v0, v1, v2, v3);
+            if (r[0])
+                _mm_storeu_ps((float *)(void *)(r[0] + 4 * c), v0);
+            if (r[1])
+                _mm_storeu_ps((float *)(void *)(r[1] + 4 * c), v1);
+            if (r[2])
+                _mm_storeu_ps((float *)(void *)(r[2] + 4 * c), v2);
+            if (r[3])
+                _mm_storeu_ps((float *)(void *)(r[3] + 4 * c), v3);
+        }
+        for (; c < nc; c++)
+            for (int i = 0; i < 4; i++)
+                if (r[i])
+                    memcpy(r[i] + 4 * c, src[c] + 4 * (size_t)(g + i), 4);
+    }
+    return g;
+}
+#endif
+
 /* Writes the slice's staged entries to their rows: one row's values at a time, so each row is
  * written once and whole (with the native plan each batch's rows in order: one sequential
  * stream per batch). Tensors of 4-byte columns - ROOT's float32 layout - take the short
@@ -380,7 +426,11 @@ static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int32
                 if (rows[g] != -1)
                     memcpy(dest_row(&dt, rows[g]), m + (size_t)g * rb, rb);
         } else if (x->n_max == 0 && rb == 4 * nc) { /* each column one 4-byte value */
-            for (int64_t g = 0, ahead = 0; g < n; g++) {
+            int64_t g0 = 0;
+#ifdef __SSE2__
+            g0 = assemble4x4(&dt, src, nc, rows, n);
+#endif
+            for (int64_t g = g0, ahead = 0; g < n; g++) {
                 if (rows[g] == -1)
                     continue;
                 unsigned char *row = dest_row(&dt, rows[g]);

@@ -175,6 +175,10 @@ int rnt_page_is_plain(const rnt_column *col, rf_dtype out);
 /* Decodes n elements of a page (src, plain decompressed bytes) into dst in the column's
  * natural dtype, in one pass (un-split, zigzag and delta fused). */
 void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n, void *dst);
+/* 1 when each element of a page decodes on its own (split, zigzag): a part of the page is
+ * decoded from the page's bytes by rnt_page_decode_part, elements [a, b) of n into dst. */
+int rnt_page_decodes_part(const rnt_column *col);
+void rnt_page_decode_part(const rnt_column *col, const uint8_t *src, int64_t n, int64_t a, int64_t b, void *dst);
 /* memcpy with non-temporal stores (where available) for outputs that will not stay in cache. */
 void rnt_stream_copy(void *dst, const void *src, size_t n);
 /* Reads writing at least this many output bytes copy pages (shared, cut or stored as they
@@ -191,6 +195,7 @@ typedef struct rnt_pcache {
     uint64_t offset, size; /* the page's stored bytes */
     int64_t nelems;
     int valid;
+    int raw; /* buf holds the page's bytes before decoding (rnt_page_decodes_part) */
     uint8_t *buf;
     size_t cap;
 } rnt_pcache;

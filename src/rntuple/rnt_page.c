@@ -303,6 +303,29 @@ void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n64, voi
     }
 }
 
+int rnt_page_decodes_part(const rnt_column *col)
+{
+    switch (col->type) {
+    case CT_SINT16: case CT_SINT32: case CT_SINT64:
+    case CT_SUINT16: case CT_SREAL32: case CT_SREAL64: case CT_SUINT32: case CT_SUINT64:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void rnt_page_decode_part(const rnt_column *col, const uint8_t *src, int64_t n, int64_t a, int64_t b, void *dst)
+{
+    int w = col->bits / 8, zz = col->type == CT_SINT16 || col->type == CT_SINT32 || col->type == CT_SINT64;
+    for (size_t i = (size_t)a; i < (size_t)b; i += BLK) { /* zigzag while the block is in L1 */
+        size_t m = (size_t)b - i < BLK ? (size_t)b - i : BLK;
+        uint8_t *d = (uint8_t *)dst + (i - (size_t)a) * (size_t)w;
+        unsplit_part(src, i, m, (size_t)n, w, d);
+        if (zz)
+            transform(d, m, w, XF_ZIGZAG, NULL);
+    }
+}
+
 /* ---- dtype conversion ---- */
 
 #define CONV_LOOP(ST, DT)                                                                          \

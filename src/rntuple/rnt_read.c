@@ -122,17 +122,22 @@ static rf_status page_decode_into(rf_table *t, rnt_impl *im, const rnt_column *c
     return RF_OK;
 }
 
-/* The decoded page pgi of physical column phys, kept per column (keyed by its stored bytes)
- * so that reads which cut a page (blocks of a chunked loader) decompress it once, not once
- * per read, and so that locators sharing one blob decode it once. Falls back to an uncached
- * scratch page past the cache's memory limit. */
+/* Page pgi of physical column phys, kept per column (keyed by its stored bytes) so that reads
+ * which cut a page (slices of the loader) decompress it once, not once per read, and so that
+ * locators sharing one blob decode it once. Pages whose elements decode one by one are kept
+ * as their decompressed bytes (*raw = 1: each read decodes its part straight into its
+ * output), the others decoded. Falls back to an uncached scratch page past the cache's memory
+ * limit. */
 static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pgi, uint64_t ulen,
-                             const uint8_t **out, rf_error *err)
+                             const uint8_t **out, int *raw, rf_error *err)
 {
     const rnt_desc *d = &im->d;
     const rnt_column *col = &d->cols[phys];
     const rnt_page *pg = &d->pages[pgi];
     uint64_t bytes = (uint64_t)pg->nelems * rf_dtype_size(rnt_coltype_natural(col->type));
+    int part = rnt_page_decodes_part(col);
+    bytes = part ? ulen : bytes;
+    *raw = 0;
     if (!im->cache) {
         im->cache = calloc(d->ncols ? d->ncols : 1, sizeof *im->cache);
         RF_CHECK(im->cache, err, RF_ERR_NOMEM, "out of memory for the page cache");
@@ -140,6 +145,7 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     rnt_pcache *pc = &im->cache[phys];
     if (pc->valid && pc->offset == pg->offset && pc->size == pg->size && pc->nelems == pg->nelems) {
         *out = pc->buf;
+        *raw = pc->raw;
         return RF_OK;
     }
     pc->valid = 0;
@@ -151,10 +157,15 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     size_t old = pc->cap;
     RF_TRY(grow(&pc->buf, &pc->cap, bytes, err));
     im->cache_bytes += pc->cap - old;
-    RF_TRY(page_decode_into(t, im, col, pg, ulen, pc->buf, err));
+    if (part)
+        RF_TRY(page_load(t, im, pg, ulen, pc->buf, err));
+    else
+        RF_TRY(page_decode_into(t, im, col, pg, ulen, pc->buf, err));
     pc->valid = 1;
+    pc->raw = part;
     pc->offset = pg->offset, pc->size = pg->size, pc->nelems = pg->nelems;
     *out = pc->buf;
+    *raw = part;
     return RF_OK;
 }
 
@@ -180,12 +191,23 @@ static rf_status page_read(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pg
     if (whole && nat == dt)
         return page_decode_into(t, im, col, pg, ulen, dst, err);
     const uint8_t *src = NULL;
+    int raw = 0;
     if (whole) {
         RF_TRY(grow(&im->nat, &im->nat_cap, (uint64_t)pg->nelems * rf_dtype_size(nat), err));
         RF_TRY(page_decode_into(t, im, col, pg, ulen, im->nat, err));
         src = im->nat;
     } else
-        RF_TRY(cached_page(t, im, phys, pgi, ulen, &src, err));
+        RF_TRY(cached_page(t, im, phys, pgi, ulen, &src, &raw, err));
+    if (raw && nat == dt) {
+        rnt_page_decode_part(col, src, pg->nelems, a, b, dst);
+        return RF_OK;
+    }
+    if (raw) { /* decoded into im->nat (unused: the page is cached), then converted */
+        RF_TRY(grow(&im->nat, &im->nat_cap, (uint64_t)(b - a) * rf_dtype_size(nat), err));
+        rnt_page_decode_part(col, src, pg->nelems, a, b, im->nat);
+        rnt_convert(nat, im->nat, dt, dst, b - a);
+        return RF_OK;
+    }
     if (nat == dt && im->stream)
         rnt_stream_copy(dst, src + (size_t)a * rf_dtype_size(nat), (size_t)(b - a) * rf_dtype_size(nat));
     else
