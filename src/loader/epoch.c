@@ -23,6 +23,17 @@ void lb_bufs_free(lb_bufs *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Keeps a chunk's working buffers as a spare for the next chunk (l->mu held), or frees them;
+ * b is left empty. Buffers already handed back (b empty) take no spare's place. */
+void lb_bufs_keep(rf_loader *l, lb_bufs *b)
+{
+    if (l->nspare < LB_SPARE && b->rows.dest)
+        l->spare[l->nspare++] = *b;
+    else
+        lb_bufs_free(b);
+    memset(b, 0, sizeof *b);
+}
+
 /* Drops the loader's hold on a chunk; its working buffers (if it was not read to the end) go
  * to the spares for the next. */
 static void chunk_free(rf_loader *l, lb_chunk *ch)
@@ -31,10 +42,7 @@ static void chunk_free(rf_loader *l, lb_chunk *ch)
     lb_block_release(ch->tail);
     lb_block_release(ch->head);
     pthread_mutex_lock(&l->mu);
-    if (l->nspare < LB_SPARE)
-        l->spare[l->nspare++] = ch->b;
-    else
-        lb_bufs_free(&ch->b);
+    lb_bufs_keep(l, &ch->b);
     pthread_mutex_unlock(&l->mu);
     memset(ch, 0, sizeof *ch);
 }

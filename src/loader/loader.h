@@ -252,6 +252,7 @@ rf_status lb_start_reads(rf_loader *l, size_t k, rf_error *err);
 rf_status lb_wait(rf_loader *l, rf_error *err);
 void lb_spares_free(rf_loader *l);
 void lb_bufs_free(lb_bufs *b);
+void lb_bufs_keep(rf_loader *l, lb_bufs *b);
 /* The first pass over every cluster: filters and labels. */
 rf_status lb_prepass(rf_loader *l, rf_error *err);
 double lb_now(void);

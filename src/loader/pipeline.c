@@ -240,11 +240,7 @@ static void chunk_done(rf_loader *l, lb_chunk *ch)
     lb_block_release(ch->head); /* its rows are written: the earlier chunk holds it */
     ch->head = NULL;
     pthread_mutex_lock(&l->mu);
-    if (l->nspare < LB_SPARE) /* its working buffers, for the next chunk */
-        l->spare[l->nspare++] = ch->b;
-    else
-        lb_bufs_free(&ch->b);
-    memset(&ch->b, 0, sizeof ch->b);
+    lb_bufs_keep(l, &ch->b); /* its working buffers, for the next chunk */
     ch->state = LB_READY;
     pthread_cond_broadcast(&l->done);
     pthread_mutex_unlock(&l->mu);

@@ -717,7 +717,7 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
     const lp_piece *pc = e->pieces + c->first;
     int64_t n = c->nmap, *rs = o->map;
     uint32_t *rs32 = (uint32_t *)o->map; /* XO: half the memory traffic (chunks < 2^32 rows) */
-    RF_CHECK(e->map != LP_MAP_XO || n <= UINT32_MAX, err, RF_ERR_ARG,
+    RF_CHECK(e->map != LP_MAP_XO || n + e->plan->cfg.batch_size <= UINT32_MAX, err, RF_ERR_ARG,
              "loader plan: a chunk of %lld rows is over 2^32", (long long)n);
     if (e->map == LP_MAP_XO) { /* a random permutation of the staging positions */
         for (int64_t r = 0; r < n; r++)
@@ -744,6 +744,7 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
      * stream per batch */
     RF_TRY(sort_pieces(pc, c->npieces, 1, o, err)); /* (may use pos) */
     int64_t B = e->plan->cfg.batch_size, off = e->row_off[c - e->chunks] % B, *cnt = NULL;
+    uint64_t M = B > 1 ? UINT64_MAX / (uint64_t)B + 1 : 0; /* x / B = (M x) >> 64 for 32-bit x */
     if (e->map == LP_MAP_XO) {
         RF_TRY(grow64(&o->pos, &o->pos_cap, (off + n) / B + 2, err));
         cnt = o->pos;
@@ -765,7 +766,8 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
         for (int64_t j = 0; j < q->n; j++) {
             int64_t r;
             if (cnt) { /* XO */
-                int64_t b = ((int64_t)rs32[so + j] + off) / B;
+                uint32_t x = (uint32_t)(rs32[so + j] + off);
+                int64_t b = B > 1 ? (int64_t)(((unsigned __int128)M * x) >> 64) : x;
                 r = (b ? b * B - off : 0) + cnt[b]++;
             } else {
                 r = e->map == LP_MAP_IDENTITY ? so + j : rs[so + j];
