@@ -361,7 +361,7 @@ static rf_status stage_virtual(rf_loader *l, const lb_read *rd, const lb_col *co
     return RF_OK;
 }
 
-#define LB_AHEAD 8 /* rows prefetched ahead of the writes */
+#define LB_AHEAD 16 /* rows prefetched ahead of the writes */
 
 #ifdef __SSE2__
 /* The 4-byte path four rows at a time: 4 x 4 blocks of values (four columns of four entries)

@@ -134,9 +134,8 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     const rnt_desc *d = &im->d;
     const rnt_column *col = &d->cols[phys];
     const rnt_page *pg = &d->pages[pgi];
-    uint64_t bytes = (uint64_t)pg->nelems * rf_dtype_size(rnt_coltype_natural(col->type));
     int part = rnt_page_decodes_part(col);
-    bytes = part ? ulen : bytes;
+    uint64_t bytes = part ? ulen : (uint64_t)pg->nelems * rf_dtype_size(rnt_coltype_natural(col->type));
     *raw = 0;
     if (!im->cache) {
         im->cache = calloc(d->ncols ? d->ncols : 1, sizeof *im->cache);
