@@ -4,7 +4,7 @@ bench/results.md (ratios first) and bench/results.png.
 
     make bench-peers          (= bench/peers/setup.sh, then this with .venv's Python)
 
-    (a) rootfeed.CreatePyTorchGenerators               - the slot for the Python loader (issue 18)
+    (a) rootfeed.CreatePyTorchGenerators (the Python loader over the C engine)
     (b) uproot.iterate + NumPy shuffle per step        (c) CSV -> pandas -> TensorDataset -> DataLoader
     (d) DataLoader(TensorDataset) in memory            (e) Parquet -> pyarrow.dataset batches
     (f) mosaicml-streaming StreamingDataset over MDS   (g) ROOT 6.40 RDataLoader (pip install ROOT)
@@ -70,6 +70,17 @@ def inputs(letter, folder, codec):
     return [(kind, os.path.join(folder, "data.csv" if kind == "csv" else "arrays.npz"))]
 
 
+def warm(path):
+    """Reads the input once, so that every peer's epoch starts with its file in the page cache
+    (DESIGN.md: files read with the data in the page cache, not from disk): between two runs of
+    a peer, the CSV peer's 5 GB and the other inputs push files out of it."""
+    files = [os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs] if os.path.isdir(path) else [path]
+    for name in files:
+        with open(name, "rb", buffering=0) as f:
+            while f.read(8 << 20):
+                pass
+
+
 def run_peer(letter, path, folder, threads):
     title, script, _kind, python = PEERS[letter]
     if not os.path.exists(python):
@@ -81,6 +92,7 @@ def run_peer(letter, path, folder, threads):
            str(BATCH), "--step", str(STEP)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.path.join(BUILD, "python")]),
                OMP_NUM_THREADS=str(threads))
+    warm(path)
     start = time.perf_counter()
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env)
