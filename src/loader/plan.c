@@ -718,7 +718,7 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
     int64_t n = c->nmap, *rs = o->map;
     uint32_t *rs32 = (uint32_t *)o->map; /* XO: half the memory traffic (chunks < 2^32 rows) */
     RF_CHECK(e->map != LP_MAP_XO || n + e->plan->cfg.batch_size <= UINT32_MAX, err, RF_ERR_ARG,
-             "loader plan: a chunk of %lld rows is over 2^32", (long long)n);
+             "loader plan: a chunk of %lld rows (plus a batch) is over 2^32", (long long)n);
     if (e->map == LP_MAP_XO) { /* a random permutation of the staging positions */
         for (int64_t r = 0; r < n; r++)
             rs32[r] = (uint32_t)r;

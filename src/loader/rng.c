@@ -178,7 +178,7 @@ uint64_t lp_rng_below(lp_rng *r, uint64_t n)
         for (size_t s_ = 0; s_ < steps_ + LP_AHEAD; s_++) {                                        \
             size_t k_ = s_ % LP_AHEAD;                                                             \
             if (s_ >= LP_AHEAD) { /* step s_ - LP_AHEAD: swap v[i - 1] with v[j] */                \
-                size_t i_ = (n) - (s_ - LP_AHEAD), j_ = ahead_[k_];                                 \
+                size_t i_ = (n) - (s_ - LP_AHEAD), j_ = ahead_[k_];                                \
                 __typeof__(*(v)) t_ = (v)[i_ - 1];                                                 \
                 (v)[i_ - 1] = (v)[j_];                                                             \
                 (v)[j_] = t_;                                                                      \
