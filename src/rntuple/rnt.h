@@ -195,7 +195,6 @@ typedef struct rnt_pcache {
     uint64_t offset, size; /* the page's stored bytes */
     int64_t nelems;
     int valid;
-    int raw; /* buf holds the page's bytes before decoding (rnt_page_decodes_part) */
     uint8_t *buf;
     size_t cap;
 } rnt_pcache;

@@ -144,7 +144,7 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     rnt_pcache *pc = &im->cache[phys];
     if (pc->valid && pc->offset == pg->offset && pc->size == pg->size && pc->nelems == pg->nelems) {
         *out = pc->buf;
-        *raw = pc->raw;
+        *raw = part;
         return RF_OK;
     }
     pc->valid = 0;
@@ -161,7 +161,6 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     else
         RF_TRY(page_decode_into(t, im, col, pg, ulen, pc->buf, err));
     pc->valid = 1;
-    pc->raw = part;
     pc->offset = pg->offset, pc->size = pg->size, pc->nelems = pg->nelems;
     *out = pc->buf;
     *raw = part;
