@@ -142,7 +142,7 @@ void lp_rng_init(lp_rng *r, uint64_t seed, const uint64_t *w, int n)
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-uint64_t lp_rng_next(lp_rng *r)
+static inline uint64_t next(lp_rng *r)
 {
     uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
     s[2] ^= s[0];
@@ -154,25 +154,51 @@ uint64_t lp_rng_next(lp_rng *r)
     return out;
 }
 
+uint64_t lp_rng_next(lp_rng *r)
+{
+    return next(r);
+}
+
 uint64_t lp_rng_below(lp_rng *r, uint64_t n)
 {
-    unsigned __int128 p = (unsigned __int128)lp_rng_next(r) * n;
+    unsigned __int128 p = (unsigned __int128)next(r) * n;
     uint64_t low = (uint64_t)p;
     if (low < n) {
         uint64_t threshold = (0 - n) % n;
         while (low < threshold) {
-            p = (unsigned __int128)lp_rng_next(r) * n;
+            p = (unsigned __int128)next(r) * n;
             low = (uint64_t)p;
         }
     }
     return (uint64_t)(p >> 64);
 }
 
+/* 32 random bits: the two halves of each 64-bit output in turn (*half keeps the second). */
+static inline uint32_t bits32(lp_rng *r, uint64_t *half, int *have)
+{
+    if ((*have ^= 1) == 0)
+        return (uint32_t)(*half >> 32);
+    *half = next(r);
+    return (uint32_t)*half;
+}
+
+/* lp_rng_below for 1 <= n <= 2^32 at half the generator's work per draw. */
+static inline uint32_t below32(lp_rng *r, uint64_t *half, int *have, uint64_t n)
+{
+    uint64_t p = (uint64_t)bits32(r, half, have) * n;
+    if ((uint32_t)p < n) {
+        uint32_t threshold = (uint32_t)((0x100000000ull - n) % n);
+        while ((uint32_t)p < threshold)
+            p = (uint64_t)bits32(r, half, have) * n;
+    }
+    return (uint32_t)(p >> 32);
+}
+
 /* Fisher-Yates whose draws are made LP_AHEAD swaps early, so that the element each swap
  * touches is prefetched: over an array larger than the caches the plain loop waits on one
  * cache miss per swap. The draws, in the same order, give the same permutation. */
 #define LP_AHEAD 16
-#define LP_SHUFFLE(r, v, n)                                                                        \
+#define LP_SHUFFLE(v, n, draw)                                                                      \
     do {                                                                                           \
         size_t ahead_[LP_AHEAD], steps_ = (n) > 1 ? (n) - 1 : 0;                                   \
         for (size_t s_ = 0; s_ < steps_ + LP_AHEAD; s_++) {                                        \
@@ -184,7 +210,7 @@ uint64_t lp_rng_below(lp_rng *r, uint64_t n)
                 (v)[j_] = t_;                                                                      \
             }                                                                                      \
             if (s_ < steps_) {                                                                     \
-                ahead_[k_] = (size_t)lp_rng_below((r), (n) - s_);                                  \
+                ahead_[k_] = (size_t)draw((n) - s_);                                               \
                 __builtin_prefetch(&(v)[ahead_[k_]], 1);                                           \
             }                                                                                      \
         }                                                                                          \
@@ -192,12 +218,19 @@ uint64_t lp_rng_below(lp_rng *r, uint64_t n)
 
 void lp_rng_shuffle64(lp_rng *r, int64_t *v, size_t n)
 {
-    LP_SHUFFLE(r, v, n);
+#define DRAW64(k) lp_rng_below(r, k)
+    LP_SHUFFLE(v, n, DRAW64);
 }
 
 void lp_rng_shuffle32(lp_rng *r, uint32_t *v, size_t n)
 {
-    LP_SHUFFLE(r, v, n);
+    uint64_t half = 0;
+    int have = 0;
+#define DRAW32(k) below32(r, &half, &have, k)
+    if (n > 0xffffffffu)
+        LP_SHUFFLE(v, n, DRAW64);
+    else
+        LP_SHUFFLE(v, n, DRAW32);
 }
 
 uint64_t lp_random_seed(void)
