@@ -60,8 +60,10 @@ void lb_epoch_end(rf_loader *l)
     pthread_mutex_lock(&l->mu);
     l->gen++;
     l->qlen = 0;
+    l->ending++;
     while (l->running > 0)
         pthread_cond_wait(&l->done, &l->mu);
+    l->ending--;
     l->failed = 0;
     pthread_mutex_unlock(&l->mu);
 }

@@ -214,6 +214,7 @@ struct rf_loader {
     lb_task *queue;
     size_t qhead, qlen, qcap;
     int running;               /* tasks being executed */
+    int ending;                /* threads waiting for them to end (lb_epoch_end) */
     int quit;
     uint64_t gen;
     int64_t prepass_left;

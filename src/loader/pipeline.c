@@ -589,7 +589,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&l->mu);
         run_task(w, &t);
         pthread_mutex_lock(&l->mu);
-        if (--l->running == 0) /* a stop waits for this; chunks and failures signal themselves */
+        if (--l->running == 0 && l->ending) /* a stop waits for this; chunks and failures signal themselves */
             pthread_cond_broadcast(&l->done);
     }
     pthread_mutex_unlock(&l->mu);
