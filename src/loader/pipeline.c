@@ -256,6 +256,33 @@ static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int32_t *rows
     rd->lo = rd->b - rd->a;
     rd->hi = 0;
     rd->m = 0;
+    if (!l->passbits) { /* entry x is selected entry s + x: the ranges' rows, range by range */
+        int64_t n = rd->b - rd->a, x = 0;
+        for (; r < rd->r1; r++) {
+            int64_t x0 = rg[r].start > s ? rg[r].start - s : 0, x1 = rg[r].start + rg[r].n - s;
+            x1 = x1 < n ? x1 : n;
+            for (; x < x0; x++)
+                rows[x] = -1;
+            const int64_t *dest = ch->b.rows.dest + ch->b.range_dest[r] + (s + x0 - rg[r].start);
+            int64_t m = 0;
+            for (; x < x1; x++) {
+                int32_t v = (int32_t)chunk_dest(ch, dest[x - x0]);
+                rows[x] = v;
+                m += v != -1;
+            }
+            rd->m += m;
+        }
+        for (; x < n; x++)
+            rows[x] = -1;
+        if (rd->m) { /* else lo = n, hi = 0 as below */
+            for (rd->hi = n; rows[rd->hi - 1] == -1; rd->hi--)
+                ;
+            for (rd->lo = 0; rows[rd->lo] == -1; rd->lo++)
+                ;
+        }
+        rd->rows = rows + (rd->m ? rd->lo : 0);
+        return;
+    }
     for (int64_t x = 0; x < rd->b - rd->a; x++) {
         rows[x] = -1;
         if (l->passbits && !(atomic_load_explicit(&l->passbits[(g0 + x) / 64], memory_order_relaxed) >> ((g0 + x) % 64) & 1))
