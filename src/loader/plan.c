@@ -719,9 +719,11 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
     uint32_t *rs32 = (uint32_t *)o->map; /* XO: half the memory traffic (chunks < 2^32 rows) */
     RF_CHECK(e->map != LP_MAP_XO || n + e->plan->cfg.batch_size <= UINT32_MAX, err, RF_ERR_ARG,
              "loader plan: a chunk of %lld rows (plus a batch) is over 2^32", (long long)n);
-    if (e->map == LP_MAP_XO) { /* a random permutation of the staging positions */
-        for (int64_t r = 0; r < n; r++)
-            rs32[r] = (uint32_t)r;
+    int64_t B = e->plan->cfg.batch_size, off = e->row_off[c - e->chunks] % B, *next = NULL;
+    if (e->map == LP_MAP_XO) { /* the batch of each staging position, shuffled */
+        for (int64_t r = 0, b = 0; r < n; b++) /* batch b: rows up to (b + 1) B - off */
+            for (int64_t end = (b + 1) * B - off; r < n && r < end; r++)
+                rs32[r] = (uint32_t)b;
         lp_rng g;
         uint64_t w[4] = {LP_TAG_ROWS, (uint64_t)e->part, (uint64_t)e->epoch, c->seed};
         lp_rng_init(&g, e->plan->seed, w, 4);
@@ -738,17 +740,16 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
         for (int64_t r = 0; r < n; r++)
             rs[sortpos[o->pos[r]]] = r;
     }
-    /* XO: the permutation picks each entry's batch (the chunk's rows cut where the epoch's
-     * batches are: the first one after `off` rows of a batch begun in the chunk before);
-     * inside a batch rows follow the entries' order, so the transpose writes one sequential
-     * stream per batch */
+    /* XO: the shuffled batch numbers pick each entry's batch (the chunk's rows cut where the
+     * epoch's batches are: the first one after `off` rows of a batch begun in the chunk
+     * before); inside a batch rows follow the entries' order, so the transpose writes one
+     * sequential stream per batch: next[b] is batch b's next row */
     RF_TRY(sort_pieces(pc, c->npieces, 1, o, err)); /* (may use pos) */
-    int64_t B = e->plan->cfg.batch_size, off = e->row_off[c - e->chunks] % B, *cnt = NULL;
-    uint64_t M = B > 1 ? UINT64_MAX / (uint64_t)B + 1 : 0; /* x / B = (M x) >> 64 for 32-bit x */
     if (e->map == LP_MAP_XO) {
         RF_TRY(grow64(&o->pos, &o->pos_cap, (off + n) / B + 2, err));
-        cnt = o->pos;
-        memset(cnt, 0, (size_t)((off + n) / B + 2) * sizeof *cnt);
+        next = o->pos;
+        for (int64_t b = 0; b < (off + n) / B + 2; b++)
+            next[b] = b ? b * B - off : 0;
     }
     o->nranges = 0;
     o->nin = 0;
@@ -765,10 +766,8 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
         int64_t so = e->piece_off[c->first + (size_t)o->order[2 * t + 1]];
         for (int64_t j = 0; j < q->n; j++) {
             int64_t r;
-            if (cnt) { /* XO */
-                uint32_t x = (uint32_t)(rs32[so + j] + off);
-                int64_t b = B > 1 ? (int64_t)(((unsigned __int128)M * x) >> 64) : x;
-                r = (b ? b * B - off : 0) + cnt[b]++;
+            if (next) { /* XO */
+                r = next[rs32[so + j]]++;
             } else {
                 r = e->map == LP_MAP_IDENTITY ? so + j : rs[so + j];
             }
