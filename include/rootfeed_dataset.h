@@ -73,6 +73,11 @@ long rf_dataset_find_column(const rf_dataset *ds, const char *name);
 rf_status rf_dataset_check_column(const rf_dataset *ds, size_t col, rf_error *err);
 /* Global cluster boundaries: *count + 1 entry numbers from 0 to rf_dataset_entries. */
 const int64_t *rf_dataset_clusters(const rf_dataset *ds, size_t *count);
+/* The global entry after the last of the basket (TTree) or page (RNTuple) holding entry e of
+ * column col, at most the end of e's file: threads that split a cluster there decode none of
+ * that column's blocks twice. -1 where there is no such block (a define or constant column,
+ * an RNTuple collection, e outside the dataset). */
+int64_t rf_dataset_block_end(const rf_dataset *ds, size_t col, int64_t e);
 /* The files, in order; file i holds global entries [starts[i], starts[i+1]) (nfiles + 1
  * values; a file outside the range holds none). */
 size_t rf_dataset_nfiles(const rf_dataset *ds);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/error.h"
+#include "../common/table.h"
 #include "rootfeed_expr.h"
 
 /* ------------------------------------------------------------------ chains */
@@ -507,6 +508,25 @@ const char *rf_dataset_file_path(const rf_dataset *ds, size_t i)
 const char *rf_dataset_file_object(const rf_dataset *ds, size_t i)
 {
     return i < ds->chains[0].nfiles ? ds->chains[0].files[i].object : NULL;
+}
+
+int64_t rf_dataset_block_end(const rf_dataset *ds, size_t col, int64_t e)
+{
+    if (!ds || col >= ds->ncols || ds->cols[col].kind != DS_TABLE || e < 0 || e >= rf_dataset_entries(ds))
+        return -1;
+    const ds_column *c = &ds->cols[col];
+    size_t file;
+    int64_t entry;
+    ds_locate(ds, c->chain, e, &file, &entry);
+    const ds_file *f = &ds->chains[c->chain].files[file];
+    long tcol = f->colmap ? f->colmap[c->src] : (long)c->src;
+    if (!f->t || tcol < 0 || !f->t->ops->block_end)
+        return -1;
+    int64_t end = f->t->ops->block_end(f->t, (size_t)tcol, entry);
+    if (end <= entry)
+        return -1;
+    end += e - entry;
+    return end < rf_dataset_entries(ds) ? end : rf_dataset_entries(ds);
 }
 
 rf_status rf_dataset_locate(const rf_dataset *ds, int64_t e, size_t *file, int64_t *entry,

@@ -300,6 +300,26 @@ static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int32_t *rows
     rd->rows = rows + (rd->m ? rd->lo : 0);
 }
 
+/* Where a READ task of read rd that starts at local entry x and aims at T entries ends: at
+ * x + T moved up to the end of the basket/page there (of the column whose block ends last,
+ * within x + 2T), so that two workers do not decode one block each. */
+static int64_t task_end(const rf_loader *l, const lb_read *rd, int64_t x, int64_t T)
+{
+    int64_t e = x + T;
+    if (e >= rd->hi)
+        return rd->hi;
+    int64_t best = e;
+    for (size_t c = 0; c < l->ncolrefs; c++) {
+        const lb_col *col = &l->sh->t[l->colrefs[c].t].cols[l->colrefs[c].c];
+        if (col->source != LB_DATA)
+            continue;
+        int64_t b = rf_dataset_block_end(l->ds[rd->d], (size_t)col->dscol[rd->d], rd->a + e - 1) - rd->a;
+        if (b > best && b <= x + 2 * T)
+            best = b;
+    }
+    return best < rd->hi ? best : rd->hi;
+}
+
 /* Builds chunk k's rows, its reads with their row maps and its READ tasks (slices of the
  * reads), and queues them if its matrices exist (else schedule does, epoch.c). */
 static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
@@ -328,14 +348,16 @@ static rf_status plan_chunk(lb_worker *w, size_t k, rf_error *err)
     for (size_t i = 0, at = 0; i < ch->nreads; at += (size_t)(ch->b.reads[i].b - ch->b.reads[i].a), i++) {
         lb_read *rd = &ch->b.reads[i];
         row_map(l, ch, rd, ch->b.maps + at);
-        /* tasks of LB_SLICE x 2^k entries from the cluster's start, as large as leaves two per
-         * thread: a worker decodes the baskets/pages of its task (one that a task boundary
-         * cuts is decoded on both sides; pages of 2^m entries are not cut) */
+        /* tasks of about LB_SLICE x 2^k entries, as large as leaves two per thread, ending
+         * where baskets/pages end: a worker decodes the blocks of its task (one that a task
+         * boundary cuts would be decoded on both sides) */
         int64_t T = LB_SLICE;
         while (2 * T <= LB_TASK_MAX && 2 * T * 2 * l->nthreads <= rd->hi - rd->lo)
             T *= 2;
-        for (int64_t x = rd->lo / T * T; x < rd->hi; x += T)
-            ch->b.slices[ch->nslices++] = (lb_slice){i, x > rd->lo ? x : rd->lo, x + T < rd->hi ? x + T : rd->hi};
+        for (int64_t x = rd->lo, end; x < rd->hi; x = end) {
+            end = task_end(l, rd, x, T);
+            ch->b.slices[ch->nslices++] = (lb_slice){i, x, end};
+        }
     }
     pthread_mutex_lock(&l->mu);
     ch->planned = 1;

@@ -216,6 +216,7 @@ typedef struct rnt_impl {
 
 rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out,
                    rf_error *err);
+int64_t rnt_block_end(const rf_table *t, size_t col, int64_t entry);
 /* Marks the pages whose stored bytes (offset, size, elements) another page also points at:
  * they are decoded once into the column's page cache and copied from there. */
 rf_status rnt_mark_shared(rnt_desc *d, rf_error *err);

@@ -469,6 +469,46 @@ static rf_status read_cluster(rf_table *t, const rnt_plan *p, uint32_t ci, int64
     return RF_OK;
 }
 
+/* The first cluster ending after entry e. */
+static uint32_t cluster_of(const rnt_desc *d, int64_t e)
+{
+    uint32_t a = 0, b = d->nclusters;
+    while (a < b) {
+        uint32_t m = (a + b) / 2;
+        if (d->clusters[m].first_entry + d->clusters[m].nentries <= e)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
+}
+
+/* Columns without collection levels: the page of their value column that holds the entry. */
+int64_t rnt_block_end(const rf_table *t, size_t col, int64_t entry)
+{
+    const rnt_impl *im = t->impl;
+    const rnt_desc *d = &im->d;
+    const rnt_plan *p = &im->plans[col];
+    uint32_t ci = cluster_of(d, entry), phys = 0;
+    if (p->what != RNT_PLAN_VALUES || p->nlevels > 0 || p->per_item < 1 || ci >= d->nclusters)
+        return -1;
+    const rnt_cluster *cl = &d->clusters[ci];
+    const rnt_field *fd = &d->fields[p->value_field];
+    if (p->value_col >= (fd->nrepr ? fd->ncols / fd->nrepr : 0) ||
+        pick_column(d, fd, p->value_col, cl, &phys, NULL) != RF_OK || !cl->ranges[phys].present)
+        return -1;
+    const rnt_range *rg = &cl->ranges[phys];
+    int64_t x = (entry - cl->first_entry) * p->per_item;
+    for (uint32_t k = 0; k < rg->npages; k++) {
+        const rnt_page *pg = &d->pages[rg->page0 + k];
+        if (x < pg->first + pg->nelems) {
+            int64_t end = (pg->first + pg->nelems + p->per_item - 1) / p->per_item;
+            return cl->first_entry + (end < cl->nentries ? end : cl->nentries);
+        }
+    }
+    return -1;
+}
+
 rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out, rf_error *err)
 {
     rnt_impl *im = t->impl;
@@ -480,15 +520,7 @@ rf_status rnt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_colu
      * over small clusters): measured 1.5x faster than memcpy for the shared pages */
     double bytes = (double)(last - first) * (double)p->per_item * (double)rf_dtype_size(out->dtype);
     im->big = p->what == RNT_PLAN_VALUES && bytes >= (double)RNT_STREAM_BYTES;
-    uint32_t a = 0, b = d->nclusters;
-    while (a < b) { /* first cluster ending after `first` */
-        uint32_t m = (a + b) / 2;
-        if (d->clusters[m].first_entry + d->clusters[m].nentries <= first)
-            a = m + 1;
-        else
-            b = m;
-    }
-    for (uint32_t ci = a; ci < d->nclusters && first < last; ci++) {
+    for (uint32_t ci = cluster_of(d, first); ci < d->nclusters && first < last; ci++) {
         const rnt_cluster *cl = &d->clusters[ci];
         int64_t end = cl->first_entry + cl->nentries;
         int64_t stop = last < end ? last : end;

@@ -10,7 +10,7 @@
 
 static void rnt_close(rf_table *t);
 
-static const rf_table_ops rnt_ops = {"RNTuple", rnt_read, rnt_close};
+static const rf_table_ops rnt_ops = {"RNTuple", rnt_read, rnt_close, rnt_block_end};
 
 static void impl_free(rnt_impl *im)
 {

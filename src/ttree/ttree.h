@@ -160,6 +160,7 @@ rf_status tt_build_columns(rf_table *t, tt_table *tt, rf_error *err);
 /* Reads entries [first,last) of column col; in ttree_read.c. */
 rf_status tt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out, rf_error *err);
 void tt_close(rf_table *t);
+int64_t tt_block_end(const rf_table *t, size_t col, int64_t entry);
 /* The STL type name ("vector<short>") of a split-class member branch, from the streamer
  * info, or NULL; in ttree_streamers.c. */
 const char *tt_stl_member_type(const tt_tree *tree, const tt_branch *br);

@@ -11,7 +11,7 @@
 #include "../common/error.h"
 #include "ttree.h"
 
-static const rf_table_ops ttree_ops = {"TTree", tt_read, tt_close};
+static const rf_table_ops ttree_ops = {"TTree", tt_read, tt_close, tt_block_end};
 
 /* dtype of a plain TLeaf class (TLeafI, ...), or -1. */
 static int leaf_class_dtype(const tt_leaf *l)

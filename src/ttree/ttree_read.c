@@ -620,6 +620,15 @@ static size_t first_basket(const tt_column *tc, int64_t entry)
     return lo;
 }
 
+int64_t tt_block_end(const rf_table *t, size_t col, int64_t entry)
+{
+    const tt_table *tt = t->impl;
+    const tt_column *tc = &tt->cols[col];
+    int64_t base = tc->branch->first_entry;
+    size_t k = first_basket(tc, entry + base);
+    return k < tc->nbaskets && tc->baskets[k].first <= entry + base ? tc->baskets[k].last - base : -1;
+}
+
 rf_status tt_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out, rf_error *err)
 {
     tt_table *tt = t->impl;

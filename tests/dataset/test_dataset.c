@@ -16,6 +16,7 @@
 #include "check.h"
 
 static char dir[256];
+static int64_t basket_bytes; /* the writer's, for the files written next (0: its default) */
 
 /* Writes entries [e0, e0 + n) in clusters of `cluster` entries. */
 static void write_file(const char *name, rf_format fmt, int64_t e0, int64_t n, int64_t cluster,
@@ -27,6 +28,7 @@ static void write_file(const char *name, rf_format fmt, int64_t e0, int64_t n, i
     rf_writer_options_init(&o);
     o.format = fmt;
     o.cluster_entries = cluster;
+    o.basket_bytes = basket_bytes;
     rf_writer *w;
     rf_error err = {0};
     if (rf_writer_open(path, "t", &o, &w, &err)) {
@@ -138,6 +140,60 @@ static void test_chain(rf_format fmt)
     /* configuration after a reader exists is refused */
     CHECK(rf_dataset_filter(ds, "x > 1", &err) == RF_ERR_ARG, "filter after use");
     rf_dataset_reader_free(r);
+    rf_dataset_free(ds);
+}
+
+/* rf_dataset_block_end over two files of small baskets/pages: each entry's block ends after
+ * it, within its file, at one of as many distinct ends as the column has blocks; RNTuple
+ * pages hold 100 int32 elements from each cluster's start (basket_bytes 400); collections
+ * (RNTuple) and defines have none. */
+static void test_block_end(rf_format fmt)
+{
+    const char *paths[2] = {p("b0.root"), p("b1.root")};
+    basket_bytes = 400;
+    write_file("b0.root", fmt, 0, 2500, 1000, 0);
+    write_file("b1.root", fmt, 2500, 700, 300, 0);
+    basket_bytes = 0;
+    rf_dataset *ds;
+    rf_error err = {0};
+    CHECK(rf_dataset_open(paths, NULL, 2, &ds, &err) == RF_OK, "open: %s", err.msg);
+    if (!ds)
+        return;
+    CHECK(rf_dataset_define(ds, "y", "x * 2", &err) == RF_OK, "define: %s", err.msg);
+    long cx = rf_dataset_find_column(ds, "x"), cv = rf_dataset_find_column(ds, "v"),
+         cy = rf_dataset_find_column(ds, "y");
+    const int64_t *fs = rf_dataset_file_starts(ds);
+    int ok = 1;
+    int64_t distinct = 0, prev = -1;
+    for (int64_t e = 0; ok && e < 3200; e++) {
+        int64_t end = rf_dataset_block_end(ds, (size_t)cx, e), fend = e < fs[1] ? fs[1] : fs[2];
+        ok = end > e && end <= fend && end >= prev && (prev <= e || end == prev);
+        if (ok && fmt == RF_FORMAT_RNTUPLE) { /* clusters of 1000 (300 in b1), pages of 100 */
+            int64_t cs = e < 2500 ? e / 1000 * 1000 : 2500 + (e - 2500) / 300 * 300,
+                    ce = e < 2500 ? (cs + 1000 < 2500 ? cs + 1000 : 2500) : (cs + 300 < 3200 ? cs + 300 : 3200);
+            int64_t want = cs + ((e - cs) / 100 + 1) * 100;
+            ok = end == (want < ce ? want : ce);
+        }
+        if (!ok)
+            printf("  entry %lld: block end %lld (previous %lld)\n", (long long)e, (long long)end, (long long)prev);
+        distinct += end != prev;
+        prev = end;
+    }
+    int64_t blocks = 0;
+    for (size_t f = 0; f < 2; f++) {
+        const char *one[1] = {paths[f]};
+        rf_dataset *d1;
+        if (rf_dataset_open(one, NULL, 1, &d1, &err) == RF_OK) {
+            blocks += rf_dataset_column(d1, (size_t)rf_dataset_find_column(d1, "x"))->nblocks;
+            rf_dataset_free(d1);
+        }
+    }
+    CHECK(ok && distinct == blocks && blocks >= 32, "%s: block ends of x (%lld distinct, %lld blocks)",
+          fmt == RF_FORMAT_TTREE ? "TTree" : "RNTuple", (long long)distinct, (long long)blocks);
+    CHECK((rf_dataset_block_end(ds, (size_t)cv, 5) > 5) == (fmt == RF_FORMAT_TTREE),
+          "a jagged column's block end: TTree baskets, none for an RNTuple collection");
+    CHECK(rf_dataset_block_end(ds, (size_t)cy, 5) == -1 && rf_dataset_block_end(ds, (size_t)cx, 3200) == -1 &&
+          rf_dataset_block_end(ds, (size_t)cx, -1) == -1, "no block end for a define or outside the dataset");
     rf_dataset_free(ds);
 }
 
@@ -327,6 +383,8 @@ int main(void)
         return 1;
     test_chain(RF_FORMAT_TTREE);
     test_chain(RF_FORMAT_RNTUPLE);
+    test_block_end(RF_FORMAT_TTREE);
+    test_block_end(RF_FORMAT_RNTUPLE);
     test_range_filter_define();
     test_friend_constant_rows();
     test_errors();
