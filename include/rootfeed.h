@@ -162,6 +162,10 @@ long rf_table_find_column(const rf_table *t, const char *name);
 /* Cluster boundaries: *count + 1 entry numbers, from 0 to rf_table_entries. Entries of one
  * cluster are stored together (TTree: common basket edges of all columns; RNTuple: clusters). */
 const int64_t *rf_table_clusters(const rf_table *t, size_t *count);
+/* The entry after the last of the basket (TTree) or page (RNTuple) holding entry e of column
+ * col: readers that split work there decode none of that column's blocks twice. -1 where
+ * there is none (an RNTuple collection, e or col out of range). */
+int64_t rf_table_block_end(const rf_table *t, size_t col, int64_t e);
 
 /* Decodes entries [first, last) of column col into out (whose buffers are reused). */
 rf_status rf_table_read(rf_table *t, size_t col, int64_t first, int64_t last,

@@ -23,6 +23,8 @@ static void read_column(rf_table *t, size_t c, rf_column_data *d)
     int64_t a = 0, b = n < span ? n : span;
     rf_error err;
     rf_table_read(t, c, a, b, d, &err);
+    for (int64_t e = 0, k = 0; e >= 0 && e < n && k < 64; k++) /* the page edges, as the loader cuts */
+        e = rf_table_block_end(t, c, e);
     if (n > span)
         rf_table_read(t, c, n - span / 2, n, d, &err);
 }

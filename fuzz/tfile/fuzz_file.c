@@ -20,6 +20,8 @@ static void read_table(rf_file *f, const char *path)
     for (size_t c = 0; c < rf_table_ncolumns(t) && c < 64; c++) {
         rf_table_read(t, c, 0, n < 100000 ? n : 100000, &d, &err);
         rf_table_read(t, c, half, n < half + 1000 ? n : half + 1000, &d, &err);
+        for (int64_t e = 0, k = 0; e >= 0 && e < n && k < 64; k++) /* the basket edges */
+            e = rf_table_block_end(t, c, e);
     }
     rf_column_data_free(&d);
     rf_table_close(t);

@@ -16,9 +16,8 @@ typedef struct rf_table_ops {
     rf_status (*read)(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out,
                       rf_error *err);
     void (*close)(rf_table *t); /* frees impl and everything the format allocated */
-    /* The entry after the last of the basket/page that holds entry `entry` (< entries) of
-     * column col: a read that starts or ends there cuts none of that column's blocks; -1
-     * where the format cannot say (RNTuple collections). Reads only what open built. */
+    /* rf_table_block_end for a supported column and 0 <= entry < entries; reads only what
+     * open built, so any thread may call it. */
     int64_t (*block_end)(const rf_table *t, size_t col, int64_t entry);
 } rf_table_ops;
 

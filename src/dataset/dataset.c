@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "../common/error.h"
-#include "../common/table.h"
 #include "rootfeed_expr.h"
 
 /* ------------------------------------------------------------------ chains */
@@ -520,10 +519,8 @@ int64_t rf_dataset_block_end(const rf_dataset *ds, size_t col, int64_t e)
     ds_locate(ds, c->chain, e, &file, &entry);
     const ds_file *f = &ds->chains[c->chain].files[file];
     long tcol = f->colmap ? f->colmap[c->src] : (long)c->src;
-    if (!f->t || tcol < 0 || !f->t->ops->block_end)
-        return -1;
-    int64_t end = f->t->ops->block_end(f->t, (size_t)tcol, entry);
-    if (end <= entry)
+    int64_t end = f->t && tcol >= 0 ? rf_table_block_end(f->t, (size_t)tcol, entry) : -1;
+    if (end < 0)
         return -1;
     end += e - entry;
     return end < rf_dataset_entries(ds) ? end : rf_dataset_entries(ds);

@@ -59,6 +59,14 @@ const int64_t *rf_table_clusters(const rf_table *t, size_t *count)
     return t->clusters;
 }
 
+int64_t rf_table_block_end(const rf_table *t, size_t col, int64_t e)
+{
+    if (!t || col >= t->ncolumns || e < 0 || e >= t->entries || t->columns[col].unsupported || !t->ops->block_end)
+        return -1;
+    int64_t end = t->ops->block_end(t, col, e);
+    return end > e ? (end < t->entries ? end : t->entries) : -1;
+}
+
 rf_status rf_table_read(rf_table *t, size_t col, int64_t first, int64_t last, rf_column_data *out,
                         rf_error *err)
 {

@@ -498,11 +498,15 @@ int64_t rnt_block_end(const rf_table *t, size_t col, int64_t entry)
         pick_column(d, fd, p->value_col, cl, &phys, NULL) != RF_OK || !cl->ranges[phys].present)
         return -1;
     const rnt_range *rg = &cl->ranges[phys];
-    int64_t x = (entry - cl->first_entry) * p->per_item;
+    int64_t x, last;
+    if (__builtin_mul_overflow(entry - cl->first_entry, p->per_item, &x))
+        return -1;
     for (uint32_t k = 0; k < rg->npages; k++) {
         const rnt_page *pg = &d->pages[rg->page0 + k];
-        if (x < pg->first + pg->nelems) {
-            int64_t end = (pg->first + pg->nelems + p->per_item - 1) / p->per_item;
+        if (__builtin_add_overflow(pg->first, pg->nelems, &last))
+            return -1;
+        if (x < last) {
+            int64_t end = last / p->per_item + (last % p->per_item != 0);
             return cl->first_entry + (end < cl->nentries ? end : cl->nentries);
         }
     }
