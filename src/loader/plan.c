@@ -716,18 +716,26 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
 {
     const lp_piece *pc = e->pieces + c->first;
     int64_t n = c->nmap, *rs = o->map;
-    uint32_t *rs32 = (uint32_t *)o->map; /* XO: half the memory traffic (chunks < 2^32 rows) */
+    uint32_t *rs32 = (uint32_t *)o->map; /* XO: batch numbers, in 16 bits where they fit */
+    uint16_t *rs16 = (uint16_t *)o->map;
     RF_CHECK(e->map != LP_MAP_XO || n + e->plan->cfg.batch_size <= UINT32_MAX, err, RF_ERR_ARG,
              "loader plan: a chunk of %lld rows (plus a batch) is over 2^32", (long long)n);
     int64_t B = e->plan->cfg.batch_size, off = e->row_off[c - e->chunks] % B, *next = NULL;
+    int narrow = (off + n) / B <= UINT16_MAX;
     if (e->map == LP_MAP_XO) { /* the batch of each staging position, shuffled */
         for (int64_t r = 0, b = 0; r < n; b++) /* batch b: rows up to (b + 1) B - off */
             for (int64_t end = (b + 1) * B - off; r < n && r < end; r++)
-                rs32[r] = (uint32_t)b;
+                if (narrow)
+                    rs16[r] = (uint16_t)b;
+                else
+                    rs32[r] = (uint32_t)b;
         lp_rng g;
         uint64_t w[4] = {LP_TAG_ROWS, (uint64_t)e->part, (uint64_t)e->epoch, c->seed};
         lp_rng_init(&g, e->plan->seed, w, 4);
-        lp_rng_shuffle32(&g, rs32, (size_t)n);
+        if (narrow)
+            lp_rng_shuffle16(&g, rs16, (size_t)n);
+        else
+            lp_rng_shuffle32(&g, rs32, (size_t)n);
     } else if (e->map == LP_MAP_MT) { /* ShuffleTensor gathers: row r takes staging src[r] */
         RF_TRY(grow64(&o->pos, &o->pos_cap, n, err));
         RF_TRY(row_map(e, (size_t)(c - e->chunks), o->pos, err));
@@ -767,7 +775,7 @@ static rf_status build_permuted(const lp_epoch *e, const lp_chunk *c, lp_rows *o
         for (int64_t j = 0; j < q->n; j++) {
             int64_t r;
             if (next) { /* XO */
-                r = next[rs32[so + j]]++;
+                r = next[narrow ? rs16[so + j] : rs32[so + j]]++;
             } else {
                 r = e->map == LP_MAP_IDENTITY ? so + j : rs[so + j];
             }

@@ -222,11 +222,21 @@ void lp_rng_shuffle64(lp_rng *r, int64_t *v, size_t n)
     LP_SHUFFLE(v, n, DRAW64);
 }
 
+#define DRAW32(k) below32(r, &half, &have, k)
 void lp_rng_shuffle32(lp_rng *r, uint32_t *v, size_t n)
 {
     uint64_t half = 0;
     int have = 0;
-#define DRAW32(k) below32(r, &half, &have, k)
+    if (n > 0xffffffffu)
+        LP_SHUFFLE(v, n, DRAW64);
+    else
+        LP_SHUFFLE(v, n, DRAW32);
+}
+
+void lp_rng_shuffle16(lp_rng *r, uint16_t *v, size_t n)
+{
+    uint64_t half = 0;
+    int have = 0;
     if (n > 0xffffffffu)
         LP_SHUFFLE(v, n, DRAW64);
     else

@@ -35,9 +35,11 @@ void lp_rng_init(lp_rng *r, uint64_t seed, const uint64_t *w, int n);
 uint64_t lp_rng_next(lp_rng *r);
 /* Uniform in [0, n), n >= 1, without bias (Lemire's multiply and reject). */
 uint64_t lp_rng_below(lp_rng *r, uint64_t n);
-/* Fisher-Yates over int64 / uint32 values (the latter with 32-bit draws while n < 2^32). */
+/* Fisher-Yates over int64 / uint32 / uint16 values (the latter two with 32-bit draws while
+ * n < 2^32: the same draws, so the same permutation, for either). */
 void lp_rng_shuffle64(lp_rng *r, int64_t *v, size_t n);
 void lp_rng_shuffle32(lp_rng *r, uint32_t *v, size_t n);
+void lp_rng_shuffle16(lp_rng *r, uint16_t *v, size_t n);
 /* A well-mixed 64-bit value from x (splitmix64's finaliser). */
 uint64_t lp_mix64(uint64_t x);
 /* A fresh seed from the operating system (never 0). */

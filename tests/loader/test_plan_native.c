@@ -327,6 +327,25 @@ static void test_shuffle_uniform(void)
             }
         CHECK(orders == 24 && chi2 < 57.8, "shuffle%d of 4: %d orders, chi-square %.1f", w, orders, chi2);
     }
+    /* 16 and 32-bit values take the same draws: the same permutation (the plan's batch
+     * numbers are either) */
+    enum { N = 5000 };
+    static uint16_t v16[N];
+    static uint32_t v32[N];
+    for (int i = 0; i < N; i++)
+        v16[i] = (uint16_t)i, v32[i] = (uint32_t)i;
+    lp_rng r16, r32;
+    uint64_t words[1] = {16};
+    lp_rng_init(&r16, 3, words, 1);
+    r32 = r16;
+    lp_rng_shuffle16(&r16, v16, N);
+    lp_rng_shuffle32(&r32, v32, N);
+    int same = 1, moved = 0;
+    for (int i = 0; i < N; i++) {
+        same &= v16[i] == v32[i];
+        moved += v32[i] != (uint32_t)i;
+    }
+    CHECK(same && moved > N / 2, "shuffle16 == shuffle32 over %d values (%d moved)", N, moved);
 }
 
 int main(void)
