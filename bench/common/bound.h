@@ -5,8 +5,8 @@
  * columns, plus the one pass the encoding needs: TTree, the big-endian swap (values, and the
  * entry offsets that end the baskets of variable-size entries); RNTuple, the page checksum
  * (XXH3) and, for encoded pages, the decode into place from a scratch page. Stored data: that
- * one pass from memory into the output. Used by bench_read (one thread) and bench_loader (the
- * loader's threads). */
+ * one pass from memory into the output. Used by bench_read (one thread, or --threads) and
+ * bench_loader (the loader's threads). */
 #ifndef RF_BENCH_BOUND_H
 #define RF_BENCH_BOUND_H
 
@@ -15,12 +15,14 @@
 #include <lz4.h>
 #include <stdio.h>
 #include <lzma.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 #include <unistd.h>
 #include <zstd.h>
 
+#include "bench_time.h"
 #include "common/endian.h"
 #include "common/hash.h"
 #include "rntuple/rnt.h"
@@ -151,6 +153,92 @@ static inline void unzip_direct(const codecs *cx, const uint8_t *src, size_t n, 
 #define CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #else
 #define CLONES
+
+/* The bound of one table on T threads (bench_loader, bench_read --threads). */
+typedef struct bound {
+    rf_file *f;
+    rf_table *t;
+    blobs bs;
+    size_t file_len;
+    uint8_t *out;
+} bound;
+
+typedef struct bound_job {
+    bound *b;
+    size_t first, step;
+} bound_job;
+
+static inline void *bound_thread(void *arg)
+{
+    bound_job *j = arg;
+    codecs cx = {libdeflate_alloc_decompressor(), ZSTD_createDCtx()};
+    uint8_t *scratch = malloc(j->b->bs.max_ulen + 64);
+    bound_pass(&j->b->bs, j->first, j->step, j->b->out, scratch, &cx);
+    free(scratch);
+    libdeflate_free_decompressor(cx.inflate);
+    ZSTD_freeDCtx(cx.zstd);
+    return NULL;
+}
+
+/* The bound of table `obj` of a file: its baskets/pages in a copy of the file in memory and
+ * the output, faulted in once. Returns 0, or 1 with a message on stdout. */
+static inline int bound_open(bound *b, const char *path, const char *obj)
+{
+    rf_error err = {0};
+    memset(b, 0, sizeof *b);
+    if (rf_file_open(path, &b->f, &err) || rf_table_open(b->f, obj, &b->t, &err) ||
+        !(b->bs.file = slurp(path, &b->file_len))) {
+        printf("%s: %s\n", path, err.msg);
+        return 1;
+    }
+    if (!strcmp(rf_table_class(b->t), "TTree"))
+        collect_ttree(b->t, &b->bs);
+    else
+        collect_rntuple(b->t, &b->bs);
+    b->out = malloc(b->bs.out_len ? b->bs.out_len : 1);
+    memset(b->out, 0, b->bs.out_len); /* faulted in once */
+    return 0;
+}
+
+static inline void bound_close(bound *b)
+{
+    free(b->bs.b);
+    free(b->bs.file);
+    free(b->out);
+    rf_table_close(b->t);
+    rf_file_close(b->f);
+}
+
+static inline double process_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Wall and CPU (all threads) seconds per pass of the bound on T threads: the medians of at
+ * least 3 passes and one second of CPU time. */
+static inline void bound_time(bound *b, int T, double *wall, double *cpu)
+{
+    double w[16], c[16], c_all = process_cpu();
+    int n = 0;
+    do { /* at least 3 passes and 1 CPU second; the medians of the passes */
+        double t0 = bench_now(), c0 = process_cpu();
+        pthread_t th[8];
+        bound_job jobs[8];
+        for (int i = 0; i < T; i++) {
+            jobs[i] = (bound_job){b, (size_t)i, (size_t)T};
+            pthread_create(&th[i], NULL, bound_thread, &jobs[i]);
+        }
+        for (int i = 0; i < T; i++)
+            pthread_join(th[i], NULL);
+        w[n] = bench_now() - t0;
+        c[n++] = process_cpu() - c0;
+    } while ((n < 3 || process_cpu() - c_all < 1.0) && n < 16);
+    *wall = bench_median(w, n);
+    *cpu = bench_median(c, n);
+}
+
 #endif
 CLONES static inline void swap_copy(uint8_t *restrict d, const uint8_t *restrict s, size_t n, int w)
 {
@@ -256,6 +344,92 @@ static inline uint8_t *slurp(const char *path, size_t *n)
     fclose(f);
     *n = (size_t)len;
     return p;
+}
+
+
+/* The bound of one table on T threads (bench_loader, bench_read --threads). */
+typedef struct bound {
+    rf_file *f;
+    rf_table *t;
+    blobs bs;
+    size_t file_len;
+    uint8_t *out;
+} bound;
+
+typedef struct bound_job {
+    bound *b;
+    size_t first, step;
+} bound_job;
+
+static inline void *bound_thread(void *arg)
+{
+    bound_job *j = arg;
+    codecs cx = {libdeflate_alloc_decompressor(), ZSTD_createDCtx()};
+    uint8_t *scratch = malloc(j->b->bs.max_ulen + 64);
+    bound_pass(&j->b->bs, j->first, j->step, j->b->out, scratch, &cx);
+    free(scratch);
+    libdeflate_free_decompressor(cx.inflate);
+    ZSTD_freeDCtx(cx.zstd);
+    return NULL;
+}
+
+/* The bound of table `obj` of a file: its baskets/pages in a copy of the file in memory and
+ * the output, faulted in once. Returns 0, or 1 with a message on stdout. */
+static inline int bound_open(bound *b, const char *path, const char *obj)
+{
+    rf_error err = {0};
+    memset(b, 0, sizeof *b);
+    if (rf_file_open(path, &b->f, &err) || rf_table_open(b->f, obj, &b->t, &err) ||
+        !(b->bs.file = slurp(path, &b->file_len))) {
+        printf("%s: %s\n", path, err.msg);
+        return 1;
+    }
+    if (!strcmp(rf_table_class(b->t), "TTree"))
+        collect_ttree(b->t, &b->bs);
+    else
+        collect_rntuple(b->t, &b->bs);
+    b->out = malloc(b->bs.out_len ? b->bs.out_len : 1);
+    memset(b->out, 0, b->bs.out_len); /* faulted in once */
+    return 0;
+}
+
+static inline void bound_close(bound *b)
+{
+    free(b->bs.b);
+    free(b->bs.file);
+    free(b->out);
+    rf_table_close(b->t);
+    rf_file_close(b->f);
+}
+
+static inline double process_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Wall and CPU (all threads) seconds per pass of the bound on T threads: the medians of at
+ * least 3 passes and one second of CPU time. */
+static inline void bound_time(bound *b, int T, double *wall, double *cpu)
+{
+    double w[16], c[16], c_all = process_cpu();
+    int n = 0;
+    do { /* at least 3 passes and 1 CPU second; the medians of the passes */
+        double t0 = bench_now(), c0 = process_cpu();
+        pthread_t th[8];
+        bound_job jobs[8];
+        for (int i = 0; i < T; i++) {
+            jobs[i] = (bound_job){b, (size_t)i, (size_t)T};
+            pthread_create(&th[i], NULL, bound_thread, &jobs[i]);
+        }
+        for (int i = 0; i < T; i++)
+            pthread_join(th[i], NULL);
+        w[n] = bench_now() - t0;
+        c[n++] = process_cpu() - c0;
+    } while ((n < 3 || process_cpu() - c_all < 1.0) && n < 16);
+    *wall = bench_median(w, n);
+    *cpu = bench_median(c, n);
 }
 
 #endif

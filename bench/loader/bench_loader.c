@@ -99,30 +99,6 @@ static int write_file(const char *path, rf_format fmt, int codec, int64_t n, int
 
 /* ------------------------------------------------------------------ the bound */
 
-typedef struct bound {
-    rf_file *f;
-    rf_table *t;
-    blobs bs;
-    uint8_t *out;
-} bound;
-
-typedef struct bound_job {
-    bound *b;
-    size_t first, step;
-} bound_job;
-
-static void *bound_thread(void *arg)
-{
-    bound_job *j = arg;
-    codecs cx = {libdeflate_alloc_decompressor(), ZSTD_createDCtx()};
-    uint8_t *scratch = malloc(j->b->bs.max_ulen + 64);
-    bound_pass(&j->b->bs, j->first, j->step, j->b->out, scratch, &cx);
-    free(scratch);
-    libdeflate_free_decompressor(cx.inflate);
-    ZSTD_freeDCtx(cx.zstd);
-    return NULL;
-}
-
 /* Keeps the pages of [p, p + n) out of the loader's forked children: else each fork makes them
  * copy-on-write, and the bound's next pass takes a write fault on every page of its output
  * (measured: its first pass after a child 15-30% slower than the next ones). */
@@ -132,66 +108,6 @@ static void no_fork(void *p, size_t n)
     uintptr_t e = ((uintptr_t)p + n) & ~(pg - 1);
     if (p && e > a)
         madvise((void *)a, e - a, MADV_DONTFORK);
-}
-
-static int bound_open(bound *b, const char *path, rf_format fmt)
-{
-    rf_error err;
-    size_t n;
-    memset(b, 0, sizeof *b);
-    if (rf_file_open(path, &b->f, &err) || rf_table_open(b->f, "events", &b->t, &err) ||
-        !(b->bs.file = slurp(path, &n))) {
-        printf("%s: %s\n", path, err.msg);
-        return 1;
-    }
-    if (fmt == RF_FORMAT_TTREE)
-        collect_ttree(b->t, &b->bs);
-    else
-        collect_rntuple(b->t, &b->bs);
-    b->out = malloc(b->bs.out_len ? b->bs.out_len : 1);
-    memset(b->out, 0, b->bs.out_len); /* faulted in once */
-    no_fork(b->out, b->bs.out_len);
-    no_fork(b->bs.file, n);
-    return 0;
-}
-
-static void bound_close(bound *b)
-{
-    free(b->bs.b);
-    free(b->bs.file);
-    free(b->out);
-    rf_table_close(b->t);
-    rf_file_close(b->f);
-}
-
-static double process_cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Wall and CPU (all threads) seconds per pass of the bound on T threads: the medians of at
- * least 3 passes and one second of CPU time. */
-static void bound_time(bound *b, int T, double *wall, double *cpu)
-{
-    double w[16], c[16], c_all = process_cpu();
-    int n = 0;
-    do { /* at least 3 passes and 1 CPU second; the medians of the passes */
-        double t0 = bench_now(), c0 = process_cpu();
-        pthread_t th[8];
-        bound_job jobs[8];
-        for (int i = 0; i < T; i++) {
-            jobs[i] = (bound_job){b, (size_t)i, (size_t)T};
-            pthread_create(&th[i], NULL, bound_thread, &jobs[i]);
-        }
-        for (int i = 0; i < T; i++)
-            pthread_join(th[i], NULL);
-        w[n] = bench_now() - t0;
-        c[n++] = process_cpu() - c0;
-    } while ((n < 3 || process_cpu() - c_all < 1.0) && n < 16);
-    *wall = bench_median(w, n);
-    *cpu = bench_median(c, n);
 }
 
 /* ------------------------------------------------------------------ the loader */
@@ -335,8 +251,10 @@ static int bench_file(const char *fmtname, rf_format fmt, const char *cname, int
     loader_run mem, mem_pread;
     loader_rss(path, &mem, &mem_pread); /* from processes holding nothing else */
     bound b;
-    if (!mem.ok || !mem_pread.ok || bound_open(&b, path, fmt))
+    if (!mem.ok || !mem_pread.ok || bound_open(&b, path, "events"))
         return 1;
+    no_fork(b.out, b.bs.out_len);
+    no_fork(b.bs.file, b.file_len);
     double wr[3][RUNS], cr[3][RUNS], tl[3][RUNS], w1[3][RUNS], scal[RUNS], bps[RUNS], load0 = loadavg();
     for (int r = 0; r < RUNS; r++) {
         for (int T = 1; T <= 2; T++) {

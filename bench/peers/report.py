@@ -24,8 +24,7 @@ def _mbs(r):
 
 
 def _bound(info, kind, codec, fmt, threads):
-    b = info["bounds"].get(f"{kind}/{codec}/{fmt}")
-    return b * threads if b else None
+    return info["bounds"].get(f"{kind}/{codec}/{fmt}/{threads}")
 
 
 def write(path, info, results, kinds, codecs, threads):
@@ -71,8 +70,10 @@ def _ratio_tables(idx, info, kinds, codecs, threads, key="mb_per_s"):
            "number of threads, as `TTree / RNTuple` (rootfeed reading the TTree file, then the "
            "RNTuple file; the ROOT-file peers (b) and (g) read the same format as rootfeed, the "
            "others their own input). Above 1: rootfeed is ahead. `of bound`: rootfeed's "
-           "throughput over DESIGN.md's bound for the file (CPU time of one thread, x2 for 2 "
-           "threads on the wall clock); `of ceiling`: over (h), the batched gather `X[perm[i:i+B]]` over tensors "
+           "throughput over DESIGN.md's bound for the file (on the wall clock: rootfeed's steady "
+           "state - the median of epochs 2-4 of its process, files open and buffers made - over "
+           "the bound on the same threads; per CPU-second: the epoch over the one-thread bound); "
+           "`of ceiling`: over (h), the batched gather `X[perm[i:i+B]]` over tensors "
            "in memory. `n/a`: the peer has no such codec (MDS has no lz4); `failed`: see the "
            "details.", "",
            "| data | codec | threads | rootfeed MB/s | " +
@@ -82,15 +83,16 @@ def _ratio_tables(idx, info, kinds, codecs, threads, key="mb_per_s"):
         for codec in codecs:
             for t in threads:
                 a = {f: _find(idx, kind, codec, t, "a", f) for f in ("ttree", "rntuple")}
-                tb = t if key == "mb_per_s" else 1  # CPU time: the one-thread bound
+                tb = str(t) if key == "mb_per_s" else "1"  # CPU time: the one-thread bound
                 mbs = " / ".join(f"{a[f][key]:.0f}" if _good(a[f], key) else "-" for f in a)
                 cells = []
                 for p in "bcdefg":
                     cells.append(" / ".join(
                         _ratio(a[f], _find(idx, kind, codec, t, p, f if p in "bg" else None), key)
                         for f in a))
+                steady = "steady_mb_per_s" if key == "mb_per_s" else key
                 bound = " / ".join(
-                    f"{a[f][key] / _bound(info, kind, codec, f, tb):.2f}"
+                    f"{a[f].get(steady, a[f][key]) / _bound(info, kind, codec, f, tb):.2f}"
                     if _good(a[f], key) and _bound(info, kind, codec, f, tb) else "-" for f in a)
                 ceiling = " / ".join(_ratio(a[f], _find(idx, kind, codec, t, "h"), key) for f in a)
                 out.append(f"| {kind} | {codec} | {t} | {mbs} | " + " | ".join(cells) +
@@ -109,11 +111,13 @@ def _detail_table(idx, info, results):
                        f"| - | - | - | {r.get('error') or r.get('skipped')} |")
             continue
         out.append(f"| {r['kind']} | {r['codec']} | {r['fmt']} | {r['threads']} | {name} | "
-                   f"{r['mb_per_s']:.1f} | {r['rows_per_s']:.3g} | {r['seconds']:.1f} | "
+                   f"{r['mb_per_s']:.1f}" + (f" (steady {r['steady_mb_per_s']:.0f})" if "steady_mb_per_s" in r else "") +
+                   f" | {r['rows_per_s']:.3g} | {r['seconds']:.1f} | "
                    f"{r.get('cpu_seconds', float('nan')):.1f} | "
                    f"{r['peak_rss_mb']:.0f} / {r['child_peak_rss_mb']:.0f} | "
                    f"{'ok' if r['ok'] else 'WRONG'}: {r['check']} |")
-    out += ["", "Bounds (one thread, MB/s of decoded values, bench/read/bench_read, CPU time): " +
+    out += ["", "Bounds (MB/s of decoded values, wall time, bench/read/bench_read --threads T; "
+            "kind/codec/format/T): " +
             ", ".join(f"{k} {v:.0f}" for k, v in info["bounds"].items() if v), "",
             "Conversions (seconds, apart from the epochs): " +
             "; ".join(f"{kind}: " + ", ".join(f"{k} {v}" for k, v in conv.items())
@@ -146,7 +150,7 @@ def _chart(path, idx, info, kinds, threads):
             vals = [_mbs(_find(idx, kind, "zstd", t, p, "ttree" if p in "abg" else None)) or 0
                     for p in letters]
             ax.bar(x + (j - (len(threads) - 1) / 2) * width, vals, width, label=f"{t} thread(s)")
-        b = _bound(info, kind, "zstd", "ttree", 1)
+        b = _bound(info, kind, "zstd", "ttree", "1")
         if b:
             ax.axhline(b, color="k", ls="--", lw=1, label="bound, 1 thread (zstd TTree)")
         ax.set_yscale("log")

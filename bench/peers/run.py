@@ -8,9 +8,9 @@ bench/results.md (ratios first) and bench/results.png.
     (b) uproot.iterate + NumPy shuffle per step        (c) CSV -> pandas -> TensorDataset -> DataLoader
     (d) DataLoader(TensorDataset) in memory            (e) Parquet -> pyarrow.dataset batches
     (f) mosaicml-streaming StreamingDataset over MDS   (g) ROOT 6.40 RDataLoader (pip install ROOT)
-    (h) references: DESIGN.md's bound (bench/read/bench_read: the same baskets/pages
-        decompressed in memory on one thread; 2 threads = twice that) and the in-memory
-        ceiling, a batched gather X[perm[i:i+B]]
+    (h) references: DESIGN.md's bound (bench/read/bench_read --threads T: the same
+        baskets/pages decompressed in memory on T threads) and the in-memory ceiling, a
+        batched gather X[perm[i:i+B]]
 
 Sizes: BENCH_PEERS_ROWS flat rows (default 1,000,000; the full size is 10,000,000), jagged
 events BENCH_PEERS_JAGGED_ROWS (default ROWS / 2), BENCH_PEERS_BATCH (1024), BENCH_PEERS_STEP
@@ -89,7 +89,7 @@ def run_peer(letter, path, folder, threads):
         return {"error": f"no input {os.path.relpath(path, REPO)}"}
     cmd = [python, os.path.join(HERE, script), "--data", path, "--meta",
            os.path.join(folder, "meta.json"), "--threads", str(threads), "--batch-size",
-           str(BATCH), "--step", str(STEP)]
+           str(BATCH), "--step", str(STEP), "--epochs", "4" if letter == "a" else "1"]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.path.join(BUILD, "python")]),
                OMP_NUM_THREADS=str(threads))
     warm(path)
@@ -121,15 +121,16 @@ def mds_convert(folder):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def bound(path):
-    """DESIGN.md's one-thread bound in MB/s of decoded values (CPU time), from bench/read."""
+def bound(path, threads):
+    """DESIGN.md's bound on `threads` threads in MB/s of decoded values (wall time), from
+    bench/read/bench_read --threads."""
     exe = os.path.join(BUILD, "bench", "read", "bench_read")
     if not os.path.exists(exe):
         return None
-    p = subprocess.run([exe, "--runs", "1", path, data.TREE], capture_output=True, text=True)
+    p = subprocess.run([exe, "--threads", str(threads), path, data.TREE], capture_output=True, text=True)
     for line in p.stdout.splitlines():
         if line.startswith(os.path.basename(path)):
-            return float(line.split()[5])  # file format open MB rootfeed bound ...
+            return float(line.split()[4])  # file format threads MB bound ...
     return None
 
 
@@ -183,7 +184,9 @@ def main():
         conversions[kind] = conv
         for codec in codecs:
             for fmt in ("ttree", "rntuple"):
-                bounds[kind, codec, fmt] = bound(os.path.join(folder, "root", f"{codec}.{fmt}.root"))
+                for t in threads:
+                    bounds[kind, codec, fmt, str(t)] = bound(
+                        os.path.join(folder, "root", f"{codec}.{fmt}.root"), t)
         for t in threads:
             for letter in args.peers:
                 codec_free = PEERS[letter][2] in ("csv", "npz")

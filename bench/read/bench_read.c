@@ -25,7 +25,10 @@
  * times, and the load average (other jobs on the machine move the figures).
  * Before a file is measured, its page cache is settled (see settle(); BENCH_NO_SETTLE=1 skips).
  * BENCH_ONLY=rootfeed (or bound) times only that side, for profiles.
- * Usage: bench_read [--runs N] [--hot] FILE OBJECT [FILE OBJECT ...] */
+ * With --threads T, only the bound, on T threads sharing each pass (as bench_loader's): MB of
+ * values and MB/s of wall time, the median of at least 3 passes (the loader bench of
+ * bench/peers takes its bounds from here).
+ * Usage: bench_read [--runs N] [--hot] [--threads T] FILE OBJECT [FILE OBJECT ...] */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,10 +149,37 @@ static void bench(const char *path, const char *obj, int hot, int runs)
     rf_file_close(f);
 }
 
+/* The bound alone on T threads. */
+static void bench_threads(const char *path, const char *obj, int T)
+{
+    if (!getenv("BENCH_NO_SETTLE"))
+        settle(path);
+    bound b;
+    if (bound_open(&b, path, obj))
+        exit(1);
+    rf_column_data *cd = calloc(b.t->ncolumns, sizeof *cd);
+    double bytes = read_columns(b.t, cd), wall, cpu;
+    for (size_t c = 0; c < b.t->ncolumns; c++)
+        rf_column_data_free(&cd[c]);
+    free(cd);
+    bound_time(&b, T, &wall, &cpu);
+    const char *name = strrchr(path, '/');
+    printf("%-28s %-7s %7d %9.1f %11.0f %9.1f\n", name ? name + 1 : path, rf_table_class(b.t), T, bytes / 1e6,
+           bytes / wall / 1e6, loadavg());
+    fflush(stdout);
+    bound_close(&b);
+}
+
 int main(int argc, char **argv)
 {
-    int runs = 5, hot = 0, any = 0;
-    printf("%-28s %-7s %4s %9s %13s %11s %6s %11s %10s %9s\n", "file", "format", "open", "MB values", "rootfeed MB/s",
+    int runs = 5, hot = 0, any = 0, threads = 0;
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--threads"))
+            threads = atoi(argv[i + 1]) < 1 ? 1 : atoi(argv[i + 1]) > 8 ? 8 : atoi(argv[i + 1]);
+    if (threads)
+        printf("%-28s %-7s %7s %9s %11s %9s\n", "file", "format", "threads", "MB values", "bound MB/s", "load avg");
+    else
+        printf("%-28s %-7s %4s %9s %13s %11s %6s %11s %10s %9s\n", "file", "format", "open", "MB values", "rootfeed MB/s",
            "bound MB/s", "ratio", "range", "wall ratio", "load avg");
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
@@ -157,14 +187,19 @@ int main(int argc, char **argv)
             runs = runs < 1 ? 1 : runs > 64 ? 64 : runs;
         } else if (!strcmp(argv[i], "--hot"))
             hot = 1;
+        else if (!strcmp(argv[i], "--threads"))
+            i++;
         else if (i + 1 < argc) {
-            bench(argv[i], argv[i + 1], hot, runs);
+            if (threads)
+                bench_threads(argv[i], argv[i + 1], threads);
+            else
+                bench(argv[i], argv[i + 1], hot, runs);
             any = 1;
             i++;
         }
     }
     if (!any) {
-        fprintf(stderr, "usage: bench_read [--runs N] [--hot] FILE OBJECT [FILE OBJECT ...]\n");
+        fprintf(stderr, "usage: bench_read [--runs N] [--hot] [--threads T] FILE OBJECT [FILE OBJECT ...]\n");
         return 2;
     }
     return 0;
