@@ -34,7 +34,7 @@
 
 #define NCOL 20
 #define RUNS 3
-#define STEADY 3 /* steady-state epochs per loader process */
+#define STEADY 5 /* steady-state epochs per loader process */
 #define BATCH 1024
 #define CHUNK 500000
 
@@ -316,7 +316,7 @@ int main(int argc, char **argv)
            "%lld entries x %d float32; medians of %d runs\n"
            "MB/s and batches/s: 2 threads, wall time; wall1/wall2: bound / loader wall time on 1 and 2 "
            "threads; cpu1/cpu2: the same with CPU time (all threads); all these of "
-           "epochs 2-4 of a process (steady state, median); first1/first2: wall1/wall2 of its first epoch (opening the "
+           "epochs 2-6 of a process (steady state, median); first1/first2: wall1/wall2 of its first epoch (opening the "
            "file, faulting the chunk buffers and the mapping in); RSS: peak of the loader's "
            "process, mapped (default) and with ROOTFEED_IO=pread; limit: 2.5 x (chunk + largest "
            "cluster) + 100 MB\n", BATCH, CHUNK, (long long)N, NCOL, RUNS);

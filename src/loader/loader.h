@@ -134,7 +134,8 @@ typedef struct lb_bufs {
 
 #define LB_SPARE 2 /* working buffers kept: a chunk being read, the one planned ahead */
 #define LB_SLICE 8192    /* entries staged at a time (a worker's stage stays in cache) */
-#define LB_TASK_MAX ((int64_t)1 << 18) /* most entries of a READ task */
+/* Entries a READ task aims at, at most (its end moves up to a basket/page end, within twice). */
+#define LB_TASK_MAX ((int64_t)1 << 18)
 
 /* A chunk's matrices. With stream batching they are batch-aligned: chunk k's block holds the
  * whole batches that start and end in chunk k; a batch that starts in chunk k and ends in a

@@ -222,25 +222,26 @@ void lp_rng_shuffle64(lp_rng *r, int64_t *v, size_t n)
     LP_SHUFFLE(v, n, DRAW64);
 }
 
+/* 32-bit draws while n < 2^32: the same draws whatever the values' width */
 #define DRAW32(k) below32(r, &half, &have, k)
+#define LP_SHUFFLE_NARROW(v, n)                                                                    \
+    do {                                                                                           \
+        uint64_t half = 0;                                                                         \
+        int have = 0;                                                                              \
+        if ((n) > 0xffffffffu)                                                                     \
+            LP_SHUFFLE(v, n, DRAW64);                                                              \
+        else                                                                                       \
+            LP_SHUFFLE(v, n, DRAW32);                                                              \
+    } while (0)
+
 void lp_rng_shuffle32(lp_rng *r, uint32_t *v, size_t n)
 {
-    uint64_t half = 0;
-    int have = 0;
-    if (n > 0xffffffffu)
-        LP_SHUFFLE(v, n, DRAW64);
-    else
-        LP_SHUFFLE(v, n, DRAW32);
+    LP_SHUFFLE_NARROW(v, n);
 }
 
 void lp_rng_shuffle16(lp_rng *r, uint16_t *v, size_t n)
 {
-    uint64_t half = 0;
-    int have = 0;
-    if (n > 0xffffffffu)
-        LP_SHUFFLE(v, n, DRAW64);
-    else
-        LP_SHUFFLE(v, n, DRAW32);
+    LP_SHUFFLE_NARROW(v, n);
 }
 
 uint64_t lp_random_seed(void)
