@@ -175,7 +175,8 @@ int main(int argc, char **argv)
     int runs = 5, hot = 0, any = 0, threads = 0;
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--threads"))
-            threads = atoi(argv[i + 1]) < 1 ? 1 : atoi(argv[i + 1]) > 8 ? 8 : atoi(argv[i + 1]);
+            threads = atoi(argv[i + 1]);
+    threads = threads < 0 ? 1 : threads > 8 ? 8 : threads; /* 0: no --threads */
     if (threads)
         printf("%-28s %-7s %7s %9s %11s %9s\n", "file", "format", "threads", "MB values", "bound MB/s", "load avg");
     else

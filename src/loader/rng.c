@@ -194,6 +194,11 @@ static inline uint32_t below32(lp_rng *r, uint64_t *half, int *have, uint64_t n)
     return (uint32_t)(p >> 32);
 }
 
+/* The draws of a shuffle over r: 64-bit, or 32-bit while n < 2^32 (the same draws whatever
+ * the values' width; `half` and `have` are the shuffle's locals). */
+#define DRAW64(k) lp_rng_below(r, k)
+#define DRAW32(k) below32(r, &half, &have, k)
+
 /* Fisher-Yates whose draws are made LP_AHEAD swaps early, so that the element each swap
  * touches is prefetched: over an array larger than the caches the plain loop waits on one
  * cache miss per swap. The draws, in the same order, give the same permutation. */
@@ -218,12 +223,9 @@ static inline uint32_t below32(lp_rng *r, uint64_t *half, int *have, uint64_t n)
 
 void lp_rng_shuffle64(lp_rng *r, int64_t *v, size_t n)
 {
-#define DRAW64(k) lp_rng_below(r, k)
     LP_SHUFFLE(v, n, DRAW64);
 }
 
-/* 32-bit draws while n < 2^32: the same draws whatever the values' width */
-#define DRAW32(k) below32(r, &half, &have, k)
 #define LP_SHUFFLE_NARROW(v, n)                                                                    \
     do {                                                                                           \
         uint64_t half = 0;                                                                         \
