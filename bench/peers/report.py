@@ -55,7 +55,7 @@ def _ratio(a, b, key="mb_per_s"):
         return "n/a"
     if "error" in b or not b.get("ok"):
         return "failed" if "error" in b else "wrong"
-    return f"{a[key] / b[key]:.1f}" if key in b else "-"
+    return (f"{a[key] / b[key]:.1f}" + ("*" if "partial" in b else "")) if key in b else "-"
 
 
 _WALL = ("## rootfeed against every peer", "wall-clock time of the epoch")
@@ -75,7 +75,7 @@ def _ratio_tables(idx, info, kinds, codecs, threads, key="mb_per_s"):
            "the bound on the same threads; per CPU-second: the epoch over the one-thread bound); "
            "`of ceiling`: over (h), the batched gather `X[perm[i:i+B]]` over tensors "
            "in memory. `n/a`: the peer has no such codec (MDS has no lz4); `failed`: see the "
-           "details.", "",
+           "details; `*`: the peer's epoch time projected from a partial epoch (see Setup).", "",
            "| data | codec | threads | rootfeed MB/s | " +
            " | ".join(f"/ {NAMES[p]}" for p in "bcdefg") + " | of bound | of ceiling (h) |",
            "|---|---|---:|---:|" + "---:|" * 8]
@@ -97,6 +97,14 @@ def _ratio_tables(idx, info, kinds, codecs, threads, key="mb_per_s"):
                 ceiling = " / ".join(_ratio(a[f], _find(idx, kind, codec, t, "h"), key) for f in a)
                 out.append(f"| {kind} | {codec} | {t} | {mbs} | " + " | ".join(cells) +
                            f" | {bound} | {ceiling} |")
+    if key == "mb_per_s":
+        out += ["", "The bound over (c), the CSV DataLoader: how far ahead of it any reader of "
+                "these files can be, decompression alone, on the same threads (TTree / RNTuple): " +
+                "; ".join(f"{k} {c} {t} thr. " + " / ".join(
+                    f"x{_bound(info, k, c, f, str(t)) / csv['mb_per_s']:.0f}"
+                    if _bound(info, k, c, f, str(t)) else "-" for f in ("ttree", "rntuple"))
+                    for k in kinds for c in codecs for t in threads
+                    for csv in [_find(idx, k, c, t, "c")] if _good(csv)) + "."]
     return out + [""]
 
 
@@ -115,7 +123,8 @@ def _detail_table(idx, info, results):
                    f" | {r['rows_per_s']:.3g} | {r['seconds']:.1f} | "
                    f"{r.get('cpu_seconds', float('nan')):.1f} | "
                    f"{r['peak_rss_mb']:.0f} / {r['child_peak_rss_mb']:.0f} | "
-                   f"{'ok' if r['ok'] else 'WRONG'}: {r['check']} |")
+                   f"{'ok' if r['ok'] else 'WRONG'}: {r['check']}" +
+                   (f" (projected from {r['partial']})" if "partial" in r else "") + " |")
     out += ["", "Bounds (MB/s of decoded values, wall time, bench/read/bench_read --threads T; "
             "kind/codec/format/T): " +
             ", ".join(f"{k} {v:.0f}" for k, v in info["bounds"].items() if v), "",
@@ -133,7 +142,11 @@ def _setup_notes(info, results):
             f"Data: {sizes}; batch size {info['batch']}, read step / chunk / row group / ROOT "
             f"buffer {info['step']} rows. One epoch per process, timed from the process start "
             "(reading the CSV, opening files and building the loader count) except (d) and (h), "
-            "which time only the epoch over data already in memory.", ""]
+            "which time only the epoch over data already in memory." + (
+                f" Peers other than rootfeed stop after {info['budget']:.0f} s "
+                "(BENCH_PEERS_BUDGET): such an epoch's time is projected as its start-up (to the "
+                "first batch) plus all its rows at the rate measured after the first batch, marked "
+                "`*` in the tables." if info.get("budget") else ""), ""]
 
 
 def _chart(path, idx, info, kinds, threads):

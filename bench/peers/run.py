@@ -15,7 +15,9 @@ bench/results.md (ratios first) and bench/results.png.
 Sizes: BENCH_PEERS_ROWS flat rows (default 1,000,000; the full size is 10,000,000), jagged
 events BENCH_PEERS_JAGGED_ROWS (default ROWS / 2), BENCH_PEERS_BATCH (1024), BENCH_PEERS_STEP
 (rows per read step, chunk, row group and ROOT buffer: 100,000), BENCH_PEERS_TIMEOUT (seconds
-per peer run, 1800). Options: --kinds, --codecs, --threads, --peers (letters) to run a subset.
+per peer run, 1800), BENCH_PEERS_BUDGET (seconds: a peer other than rootfeed whose epoch runs
+longer stops there, and its epoch time is projected from its start-up and the rate after its
+first batch; 0, the default, runs whole epochs). Options: --kinds, --codecs, --threads, --peers (letters) to run a subset.
 Peers (f) and (g) run in .venv-peers (bench/peers/setup.sh); without it they are reported as
 not run, with the reason.
 """
@@ -38,6 +40,7 @@ JAGGED_ROWS = int(os.environ.get("BENCH_PEERS_JAGGED_ROWS", ROWS // 2))
 BATCH = int(os.environ.get("BENCH_PEERS_BATCH", 1024))
 STEP = int(os.environ.get("BENCH_PEERS_STEP", 100_000))
 TIMEOUT = int(os.environ.get("BENCH_PEERS_TIMEOUT", 1800))
+BUDGET = float(os.environ.get("BENCH_PEERS_BUDGET", 0))
 OUT = os.path.join(REPO, "bench", "out", "peers")
 BUILD = os.environ.get("ROOTFEED_BUILD", os.path.join(REPO, "build"))
 MAIN_PY = sys.executable
@@ -89,7 +92,8 @@ def run_peer(letter, path, folder, threads):
         return {"error": f"no input {os.path.relpath(path, REPO)}"}
     cmd = [python, os.path.join(HERE, script), "--data", path, "--meta",
            os.path.join(folder, "meta.json"), "--threads", str(threads), "--batch-size",
-           str(BATCH), "--step", str(STEP), "--epochs", "4" if letter == "a" else "1"]
+           str(BATCH), "--step", str(STEP), "--epochs", "4" if letter == "a" else "1",
+           "--budget", "0" if letter == "a" else str(BUDGET)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.path.join(BUILD, "python")]),
                OMP_NUM_THREADS=str(threads))
     warm(path)
@@ -198,7 +202,7 @@ def main():
                         results.append(row)
                         print(json.dumps(row), file=sys.stderr, flush=True)
     info = dict(machine=machine(), versions=versions(), rows=ROWS, jagged_rows=JAGGED_ROWS,
-                batch=BATCH, step=STEP, conversions=conversions,
+                batch=BATCH, step=STEP, budget=BUDGET, conversions=conversions,
                 bounds={"/".join(k): v for k, v in bounds.items()}, sizes=sizes)
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(dict(info=info, results=results), f, indent=1)
