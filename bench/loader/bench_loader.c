@@ -255,11 +255,13 @@ static int bench_file(const char *fmtname, rf_format fmt, const char *cname, int
         return 1;
     no_fork(b.out, b.bs.out_len);
     no_fork(b.bs.file, b.file_len);
-    double wr[3][RUNS], cr[3][RUNS], tl[3][RUNS], w1[3][RUNS], scal[RUNS], bps[RUNS], load0 = loadavg();
+    double wr[3][RUNS], cr[3][RUNS], tl[3][RUNS], w1[3][RUNS], scal[RUNS], bscal[RUNS], bps[RUNS], tb[3],
+           load0 = loadavg();
     for (int r = 0; r < RUNS; r++) {
         for (int T = 1; T <= 2; T++) {
             double bw, bc;
             bound_time(&b, T, &bw, &bc);
+            tb[T] = bw;
             loader_run x = loader_child(path, T, CHUNK, 10000, 0);
             tl[T][r] = x.ok ? x.seconds2 : 1e9;
             wr[T][r] = bw / tl[T][r];
@@ -269,12 +271,13 @@ static int bench_file(const char *fmtname, rf_format fmt, const char *cname, int
                 bps[r] = (double)x.batches / x.seconds2;
         }
         scal[r] = tl[1][r] / tl[2][r];
+        bscal[r] = tb[1] / tb[2];
     }
     double mb = (double)N * NCOL * 4 / 1e6, limit = (2.5 * (double)(CHUNK + mem.largest_cluster) * NCOL * 4) / 1e6 + 100;
-    printf("%-8s %-5s %6.0f %8.0f %9.0f %6.2f %6.2f %6.2f %6.2f %6.2f %6.2f %6.2f %8.0f %8.0f %6.0f %5.1f\n", fmtname,
-           cname, mb, mb / bench_median(tl[2], RUNS), bench_median(bps, RUNS), bench_median(wr[1], RUNS),
+    printf("%-8s %-5s %6.0f %8.0f %9.0f %6.2f %6.2f %6.2f %6.2f %6.2f %6.2f %6.2f %6.2f %8.0f %8.0f %6.0f %5.1f\n",
+           fmtname, cname, mb, mb / bench_median(tl[2], RUNS), bench_median(bps, RUNS), bench_median(wr[1], RUNS),
            bench_median(wr[2], RUNS), bench_median(cr[1], RUNS), bench_median(cr[2], RUNS),
-           bench_median(scal, RUNS), bench_median(w1[1], RUNS), bench_median(w1[2], RUNS), (double)mem.maxrss_kb / 1024, (double)mem_pread.maxrss_kb / 1024, limit,
+           bench_median(scal, RUNS), bench_median(bscal, RUNS), bench_median(w1[1], RUNS), bench_median(w1[2], RUNS), (double)mem.maxrss_kb / 1024, (double)mem_pread.maxrss_kb / 1024, limit,
            (load0 + loadavg()) / 2);
     fflush(stdout);
     bound_close(&b);
@@ -315,13 +318,14 @@ int main(int argc, char **argv)
     printf("loader (native, batches of %d, chunks of %d) against the bound on the same threads; "
            "%lld entries x %d float32; medians of %d runs\n"
            "MB/s and batches/s: 2 threads, wall time; wall1/wall2: bound / loader wall time on 1 and 2 "
-           "threads; cpu1/cpu2: the same with CPU time (all threads); all these of "
+           "threads; cpu1/cpu2: the same with CPU time (all threads); 1->2: the loader's 1 -> 2 thread "
+           "speed-up, bnd1->2: the bound's; all these of "
            "epochs 2-6 of a process (steady state, median); first1/first2: wall1/wall2 of its first epoch (opening the "
            "file, faulting the chunk buffers and the mapping in); RSS: peak of the loader's "
            "process, mapped (default) and with ROOTFEED_IO=pread; limit: 2.5 x (chunk + largest "
            "cluster) + 100 MB\n", BATCH, CHUNK, (long long)N, NCOL, RUNS);
-    printf("%-8s %-5s %6s %8s %9s %6s %6s %6s %6s %6s %6s %6s %8s %8s %6s %5s\n", "format", "codec", "MB", "MB/s",
-           "batches/s", "wall1", "wall2", "cpu1", "cpu2", "1->2", "first1", "first2", "RSS map", "RSS prd", "limit",
+    printf("%-8s %-5s %6s %8s %9s %6s %6s %6s %6s %6s %6s %6s %6s %8s %8s %6s %5s\n", "format", "codec", "MB", "MB/s",
+           "batches/s", "wall1", "wall2", "cpu1", "cpu2", "1->2", "bnd1>2", "first1", "first2", "RSS map", "RSS prd", "limit",
            "load");
     int bad = 0;
     for (int f = 0; f < 2; f++)

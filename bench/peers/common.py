@@ -26,8 +26,8 @@ def parse_args(extra=None):
     ap.add_argument("--epochs", type=int, default=1,
                     help="epochs in all: those after the first are timed apart (steady state)")
     ap.add_argument("--budget", type=float, default=0,
-                    help="seconds: stop an epoch still running after them and project its time "
-                         "from the rows delivered (0: whole epochs)")
+                    help="seconds after the first batch: stop an epoch still running then and "
+                         "project its time from the rows delivered (0: whole epochs)")
     for name, kw in (extra or {}).items():
         ap.add_argument(name, **kw)
     args = ap.parse_args()
@@ -60,9 +60,9 @@ def peak_rss_mb():
 
 
 def _epoch(batches, budget=0):
-    """Iterates batches; stops early once `budget` seconds have passed since START (0: never).
-    Returns rows, batches, the sum of y, the feature count, and the time and rows of the first
-    batch (the start-up: reading a CSV, opening files, the first chunk)."""
+    """Iterates batches; stops early once `budget` seconds have passed since the first batch
+    (0: never). Returns rows, batches, the sum of y, the feature count, and the time and rows
+    of the first batch (the start-up: reading a CSV, opening files, the first chunk)."""
     import torch
     rows = nbatches = 0
     ysum = 0.0
@@ -75,7 +75,7 @@ def _epoch(batches, budget=0):
         nbatches += 1
         if first is None:
             first = (time.perf_counter(), rows)
-        if budget and time.perf_counter() - START > budget:
+        if budget and time.perf_counter() - first[0] > budget:
             break
     return rows, nbatches, ysum, nfeat, first
 
@@ -84,9 +84,10 @@ def report(args, batches, **extra):
     """Iterates one epoch of (X, y) batches, checks it, prints the result as one JSON line.
     With --epochs N > 1 (a re-iterable `batches`: rootfeed's), epochs 2..N follow, each
     checked and timed alone: their median is the steady state (files open, buffers made).
-    With --budget, an epoch still running after that many seconds stops: its time is projected
-    as the start-up (to the first batch) plus the rest of the rows at the rate measured after
-    the first batch, and the check covers the rows delivered (each once is then unchecked)."""
+    With --budget, an epoch still running that many seconds after its first batch stops: its
+    time is projected as the start-up (to the first batch) plus the rest of the rows at the
+    rate measured after the first batch, and the check covers the rows delivered (each once is
+    then unchecked)."""
     rows, nbatches, ysum, nfeat, first = _epoch(batches, args.budget)
     seconds = time.perf_counter() - START
     cpu = _cpu(resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) - CPU0

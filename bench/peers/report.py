@@ -143,8 +143,8 @@ def _setup_notes(info, results):
             f"buffer {info['step']} rows. One epoch per process, timed from the process start "
             "(reading the CSV, opening files and building the loader count) except (d) and (h), "
             "which time only the epoch over data already in memory." + (
-                f" Peers other than rootfeed stop after {info['budget']:.0f} s "
-                "(BENCH_PEERS_BUDGET): such an epoch's time is projected as its start-up (to the "
+                f" Peers other than rootfeed stop {info['budget']:.0f} s after their first "
+                "batch (BENCH_PEERS_BUDGET): such an epoch's time is projected as its start-up (to the "
                 "first batch) plus all its rows at the rate measured after the first batch, marked "
                 "`*` in the tables." if info.get("budget") else ""), ""]
 

@@ -16,8 +16,9 @@ Sizes: BENCH_PEERS_ROWS flat rows (default 1,000,000; the full size is 10,000,00
 events BENCH_PEERS_JAGGED_ROWS (default ROWS / 2), BENCH_PEERS_BATCH (1024), BENCH_PEERS_STEP
 (rows per read step, chunk, row group and ROOT buffer: 100,000), BENCH_PEERS_TIMEOUT (seconds
 per peer run, 1800), BENCH_PEERS_BUDGET (seconds: a peer other than rootfeed whose epoch runs
-longer stops there, and its epoch time is projected from its start-up and the rate after its
-first batch; 0, the default, runs whole epochs). Options: --kinds, --codecs, --threads, --peers (letters) to run a subset.
+longer than its start-up - to the first batch - and that many seconds stops there, and its
+epoch time is projected from its start-up and the rate after its first batch; 0, the default,
+runs whole epochs). Options: --kinds, --codecs, --threads, --peers (letters) to run a subset.
 Peers (f) and (g) run in .venv-peers (bench/peers/setup.sh); without it they are reported as
 not run, with the reason.
 """
