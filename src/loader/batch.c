@@ -4,6 +4,7 @@
  * shared layout alive, so batches outlive their loader. Any thread may retain and release. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../common/error.h"
 #include "loader.h"
@@ -28,7 +29,13 @@ void *lb_buffer_get(lb_shared *sh, size_t bytes, size_t *cap)
     if (!p) { /* a chunk's block: as large as any, so that it can serve the next */
         size_t want = bytes > sh->block_bytes / 2 && bytes < sh->block_bytes ? sh->block_bytes : bytes;
         *cap = (want + 63) & ~(size_t)63;
-        p = aligned_alloc(64, *cap ? *cap : 64);
+        if (*cap >= ((size_t)4 << 20)) {
+            *cap = (*cap + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
+            p = aligned_alloc((size_t)2 << 20, *cap);
+            if (p)
+                madvise(p, *cap, MADV_HUGEPAGE);
+        } else
+            p = aligned_alloc(64, *cap ? *cap : 64);
     }
     return p;
 }
