@@ -1,6 +1,7 @@
 """Converts a bench table (arrays.npz: padded features X, labels y) into MDS shards, one folder
 per codec, with mosaicml-streaming's MDSWriter (runs in .venv-peers). Prints the seconds each
-conversion took as JSON. Usage: mds_convert.py FOLDER CODEC..."""
+conversion took as JSON, and keeps them in FOLDER/mds/seconds.json (a later run that finds the
+shards reports them). Usage: mds_convert.py FOLDER CODEC..."""
 import json
 import os
 import shutil
@@ -23,4 +24,8 @@ for codec in codecs:
         for i in range(len(y)):
             writer.write({"x": X[i], "y": y[i]})
     seconds[codec] = round(time.perf_counter() - start, 2)
+    path = os.path.join(folder, "mds", "seconds.json")
+    kept = json.load(open(path)) if os.path.exists(path) else {}
+    with open(path, "w") as f:
+        json.dump(dict(kept, **{codec: seconds[codec]}), f)
 print(json.dumps(seconds))

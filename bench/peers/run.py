@@ -113,17 +113,17 @@ def run_peer(letter, path, folder, threads):
 
 
 def mds_convert(folder):
-    """Converts arrays.npz into MDS shards per codec in .venv-peers; {codec: seconds}."""
+    """Converts arrays.npz into MDS shards per codec in .venv-peers; {codec: seconds}, also
+    of the conversions an earlier run made (mds/seconds.json)."""
     todo = [c for c in MDS_CODECS.values()
             if not os.path.exists(os.path.join(folder, "mds", c, "index.json"))]
-    if not todo or not os.path.exists(PEERS_PY):
-        return {}
-    p = subprocess.run([PEERS_PY, os.path.join(HERE, "mds_convert.py"), folder, *todo],
-                       capture_output=True, text=True)
-    if p.returncode:
-        print(f"bench-peers: MDS conversion failed: {p.stderr.strip()[-300:]}", file=sys.stderr)
-        return {}
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    if todo and os.path.exists(PEERS_PY):
+        p = subprocess.run([PEERS_PY, os.path.join(HERE, "mds_convert.py"), folder, *todo],
+                           capture_output=True, text=True)
+        if p.returncode:
+            print(f"bench-peers: MDS conversion failed: {p.stderr.strip()[-300:]}", file=sys.stderr)
+    kept = os.path.join(folder, "mds", "seconds.json")
+    return json.load(open(kept)) if os.path.exists(kept) else {}
 
 
 def bound(path, threads):
