@@ -27,6 +27,17 @@ def _bound(info, kind, codec, fmt, threads):
     return info["bounds"].get(f"{kind}/{codec}/{fmt}/{threads}")
 
 
+def _bound_seconds(info, kind, codec, fmt, threads, r):
+    """Seconds of the bound's pass over the file: its own MB of decoded values over its MB/s
+    (jagged files store fewer values than the padded rows deliver); with a run that did not
+    keep those MB, the MB the peer result r delivered."""
+    rate = _bound(info, kind, codec, fmt, threads)
+    if not rate or not r:
+        return None
+    mb = info.get("bound_mb", {}).get(f"{kind}/{codec}/{fmt}", r["mb_per_s"] * r["seconds"])
+    return mb / rate
+
+
 def write(path, info, results, kinds, codecs, threads):
     idx = _index(results)
     lines = ["# Loader bench: one shuffled epoch of torch batches, rootfeed against every peer", "",
@@ -69,10 +80,11 @@ def _ratio_tables(idx, info, kinds, codecs, threads, key="mb_per_s"):
            "Each cell: rootfeed's throughput divided by the peer's, on the same data, codec and "
            "number of threads, as `TTree / RNTuple` (rootfeed reading the TTree file, then the "
            "RNTuple file; the ROOT-file peers (b) and (g) read the same format as rootfeed, the "
-           "others their own input). Above 1: rootfeed is ahead. `of bound`: rootfeed's "
-           "throughput over DESIGN.md's bound for the file (on the wall clock: rootfeed's steady "
-           "state - the median of epochs 2-4 of its process, files open and buffers made - over "
-           "the bound on the same threads; per CPU-second: the epoch over the one-thread bound); "
+           "others their own input). Above 1: rootfeed is ahead. `of bound`: the bound's "
+           "time over rootfeed's, the bound being DESIGN.md's for the file (on the wall clock: "
+           "the bound on the same threads over rootfeed's steady state - the median of epochs 2-4 "
+           "of its process, files open and buffers made; per CPU-second: the one-thread bound "
+           "over the epoch's CPU time); "
            "`of ceiling`: over (h), the batched gather `X[perm[i:i+B]]` over tensors "
            "in memory. `n/a`: the peer has no such codec (MDS has no lz4); `failed`: see the "
            "details; `*`: the peer's epoch time projected from a partial epoch (see Setup).", "",
@@ -90,10 +102,10 @@ def _ratio_tables(idx, info, kinds, codecs, threads, key="mb_per_s"):
                     cells.append(" / ".join(
                         _ratio(a[f], _find(idx, kind, codec, t, p, f if p in "bg" else None), key)
                         for f in a))
-                steady = "steady_mb_per_s" if key == "mb_per_s" else key
+                secs = "steady_seconds" if key == "mb_per_s" else "cpu_seconds"
                 bound = " / ".join(
-                    f"{a[f].get(steady, a[f][key]) / _bound(info, kind, codec, f, tb):.2f}"
-                    if _good(a[f], key) and _bound(info, kind, codec, f, tb) else "-" for f in a)
+                    f"{_bound_seconds(info, kind, codec, f, tb, a[f]) / a[f].get(secs, a[f]['seconds']):.2f}"
+                    if _good(a[f], key) and _bound_seconds(info, kind, codec, f, tb, a[f]) else "-" for f in a)
                 ceiling = " / ".join(_ratio(a[f], _find(idx, kind, codec, t, "h"), key) for f in a)
                 out.append(f"| {kind} | {codec} | {t} | {mbs} | " + " | ".join(cells) +
                            f" | {bound} | {ceiling} |")
@@ -101,8 +113,9 @@ def _ratio_tables(idx, info, kinds, codecs, threads, key="mb_per_s"):
         out += ["", "The bound over (c), the CSV DataLoader: how far ahead of it any reader of "
                 "these files can be, decompression alone, on the same threads (TTree / RNTuple): " +
                 "; ".join(f"{k} {c} {t} thr. " + " / ".join(
-                    f"x{_bound(info, k, c, f, str(t)) / csv['mb_per_s']:.0f}"
-                    if _bound(info, k, c, f, str(t)) else "-" for f in ("ttree", "rntuple"))
+                    f"x{csv['seconds'] / _bound_seconds(info, k, c, f, str(t), a):.0f}"
+                    if _bound_seconds(info, k, c, f, str(t), a) else "-" for f, a in (
+                        (f, _find(idx, k, c, t, "a", f)) for f in ("ttree", "rntuple")))
                     for k in kinds for c in codecs for t in threads
                     for csv in [_find(idx, k, c, t, "c")] if _good(csv)) + "."]
     return out + [""]
@@ -163,7 +176,9 @@ def _chart(path, idx, info, kinds, threads):
             vals = [_mbs(_find(idx, kind, "zstd", t, p, "ttree" if p in "abg" else None)) or 0
                     for p in letters]
             ax.bar(x + (j - (len(threads) - 1) / 2) * width, vals, width, label=f"{t} thread(s)")
-        b = _bound(info, kind, "zstd", "ttree", "1")
+        a = _find(idx, kind, "zstd", threads[0], "a", "ttree")
+        sec = _bound_seconds(info, kind, "zstd", "ttree", "1", a) if _good(a) else None
+        b = a["mb_per_s"] * a["seconds"] / sec if sec else None  # in delivered MB/s
         if b:
             ax.axhline(b, color="k", ls="--", lw=1, label="bound, 1 thread (zstd TTree)")
         ax.set_yscale("log")

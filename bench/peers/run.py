@@ -127,16 +127,17 @@ def mds_convert(folder):
 
 
 def bound(path, threads):
-    """DESIGN.md's bound on `threads` threads in MB/s of decoded values (wall time), from
-    bench/read/bench_read --threads."""
+    """DESIGN.md's bound on `threads` threads: (MB of decoded values, MB/s, wall time), from
+    bench/read/bench_read --threads; (None, None) without it."""
     exe = os.path.join(BUILD, "bench", "read", "bench_read")
     if not os.path.exists(exe):
-        return None
+        return None, None
     p = subprocess.run([exe, "--threads", str(threads), path, data.TREE], capture_output=True, text=True)
     for line in p.stdout.splitlines():
         if line.startswith(os.path.basename(path)):
-            return float(line.split()[4])  # file format threads MB bound ...
-    return None
+            f = line.split()  # file format threads MB bound ...
+            return float(f[3]), float(f[4])
+    return None, None
 
 
 def versions():
@@ -177,7 +178,7 @@ def main():
     args = ap.parse_args()
     kinds, codecs = args.kinds.split(","), args.codecs.split(",")
     threads = [int(t) for t in args.threads.split(",")]
-    results, conversions, bounds, sizes = [], {}, {}, {}
+    results, conversions, bounds, bound_mb, sizes = [], {}, {}, {}, {}
     for kind in kinds:
         rows = ROWS if kind == "flat" else JAGGED_ROWS
         start = time.perf_counter()
@@ -190,8 +191,9 @@ def main():
         for codec in codecs:
             for fmt in ("ttree", "rntuple"):
                 for t in threads:
-                    bounds[kind, codec, fmt, str(t)] = bound(
+                    mb, bounds[kind, codec, fmt, str(t)] = bound(
                         os.path.join(folder, "root", f"{codec}.{fmt}.root"), t)
+                    bound_mb[f"{kind}/{codec}/{fmt}"] = mb
         for t in threads:
             for letter in args.peers:
                 codec_free = PEERS[letter][2] in ("csv", "npz")
@@ -204,7 +206,7 @@ def main():
                         print(json.dumps(row), file=sys.stderr, flush=True)
     info = dict(machine=machine(), versions=versions(), rows=ROWS, jagged_rows=JAGGED_ROWS,
                 batch=BATCH, step=STEP, budget=BUDGET, conversions=conversions,
-                bounds={"/".join(k): v for k, v in bounds.items()}, sizes=sizes)
+                bounds={"/".join(k): v for k, v in bounds.items()}, bound_mb=bound_mb, sizes=sizes)
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(dict(info=info, results=results), f, indent=1)
     import report

@@ -55,11 +55,12 @@ def test_report_ratios(tmp_path):
     need("matplotlib")
     import report
     info = dict(bounds={"flat/zstd/ttree/1": 800.0, "flat/zstd/rntuple/1": 1600.0},
+                bound_mb={"flat/zstd/rntuple": 250.0},  # the TTree's: rootfeed's 400 MB
                 budget=60, machine="test", versions={}, conversions={}, sizes={}, batch=B, step=B)
     base = dict(kind="flat", threads=1, ok=True, rows=ROWS, batches=ROWS // B, cpu_seconds=1.0,
                 rows_per_s=1.0, peak_rss_mb=1.0, child_peak_rss_mb=0.0, check="ok")
     results = [dict(base, codec="zstd", fmt="ttree", peer="a", mb_per_s=400.0, seconds=1.0,
-                    steady_mb_per_s=680.0),
+                    steady_mb_per_s=680.0, steady_seconds=400 / 680),
                dict(base, codec="zstd", fmt="rntuple", peer="a", mb_per_s=500.0, seconds=1.0),
                dict(base, codec="-", fmt="csv", peer="c", mb_per_s=4.0, seconds=100.0,
                     partial="1 of 2 rows in 60 s")]
@@ -70,6 +71,6 @@ def test_report_ratios(tmp_path):
     cells = [c.strip() for c in row.split("|")]
     assert cells[4] == "400 / 500"            # rootfeed's MB/s, TTree / RNTuple
     assert cells[6] == "100.0* / 125.0*"      # over the CSV peer, projected
-    assert cells[11] == "0.85 / 0.31"         # steady state (or the epoch) over the bound
-    assert "flat zstd 1 thr. x200 / x400" in text  # the bound over the CSV peer
+    assert cells[11] == "0.85 / 0.16"  # the bound's time over the steady state (or the epoch)
+    assert "flat zstd 1 thr. x200 / x640" in text  # the CSV peer's time over the bound's
     assert (tmp_path / "results.png").exists()
