@@ -29,13 +29,17 @@ void *lb_buffer_get(lb_shared *sh, size_t bytes, size_t *cap)
     if (!p) { /* a chunk's block: as large as any, so that it can serve the next */
         size_t want = bytes > sh->block_bytes / 2 && bytes < sh->block_bytes ? sh->block_bytes : bytes;
         *cap = (want + 63) & ~(size_t)63;
-        if (*cap >= ((size_t)4 << 20)) {
-            *cap = (*cap + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
-            p = aligned_alloc((size_t)2 << 20, *cap);
+        /* a block of 4 MB or more on 2 MB pages where the kernel gives them: the assembly
+         * writes its rows at random places in it, and walks fewer pages */
+        size_t huge = (size_t)2 << 20;
+        if (*cap >= 2 * huge) {
+            *cap = (*cap + huge - 1) & ~(huge - 1);
+            p = aligned_alloc(huge, *cap);
             if (p)
                 madvise(p, *cap, MADV_HUGEPAGE);
-        } else
+        } else {
             p = aligned_alloc(64, *cap ? *cap : 64);
+        }
     }
     return p;
 }
