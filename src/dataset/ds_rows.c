@@ -122,6 +122,27 @@ static void pad_value(const rf_rows_dest *dst, uint8_t out[8])
     convert_table[RF_FLOAT64][dst->dtype](&p, out, 1);
 }
 
+/* A jagged column's entries cut or padded to `width` items of es bytes, copied as they are
+ * (always inlined: es is a constant at each call). */
+static inline __attribute__((always_inline)) void cut_pad(const rf_column_data *src, int64_t e0, int64_t e1,
+                                                          const int64_t *rows, const rf_rows_dest *dst,
+                                                          int64_t width, const uint8_t *pad, size_t es)
+{
+    const int64_t *off = src->offsets[0];
+    for (int64_t e = e0; e < e1; e++) {
+        int64_t row = rows[e - e0];
+        if (row < 0)
+            continue;
+        int64_t have = off[e + 1] - off[e], k = 0;
+        uint8_t *out = (uint8_t *)dst->base + (size_t)row * dst->row_stride + dst->col_offset;
+        const uint8_t *in = (const uint8_t *)src->values + (size_t)off[e] * es;
+        for (have = have < width ? have : width; k < have; k++)
+            memcpy(out + es * (size_t)k, in + es * (size_t)k, es);
+        for (; k < width; k++)
+            memcpy(out + es * (size_t)k, pad, es);
+    }
+}
+
 /* Generic path: each entry's items (`per` values per item for fixed columns, a jagged
  * entry's items cut/padded to max_items) converted one by one. */
 static void scatter_items(const rf_column_data *src, int64_t per, int64_t e0, int64_t e1,
@@ -134,6 +155,15 @@ static void scatter_items(const rf_column_data *src, int64_t per, int64_t e0, in
     int64_t width = jag ? dst->max_items : per;
     uint8_t pad[8];
     pad_value(dst, pad);
+    if (jag && src->dtype == dst->dtype && istride == es && (es == 4 || es == 8) && !dst->mask) {
+        /* the common case (ROOT's float32 vectors cut/padded to max_vec_sizes): fixed-size
+         * copies the compiler inlines, not a conversion call per entry */
+        if (es == 4)
+            cut_pad(src, e0, e1, rows, dst, width, pad, 4);
+        else
+            cut_pad(src, e0, e1, rows, dst, width, pad, 8);
+        return;
+    }
     for (int64_t e = e0; e < e1; e++) {
         int64_t row = rows[e - e0];
         if (row < 0)

@@ -455,6 +455,18 @@ static int64_t assemble4x4(const lb_dest *dt, const unsigned char *const *src, s
 }
 #endif
 
+/* A column's value(s) in a row: the common sizes - one float or double, a jagged column cut
+ * to 2 or 4 floats - as fixed-size copies the compiler inlines, not a memcpy call each. */
+static inline void copy_value(unsigned char *dst, const unsigned char *src, size_t bytes)
+{
+    switch (bytes) {
+    case 4: memcpy(dst, src, 4); break;
+    case 8: memcpy(dst, src, 8); break;
+    case 16: memcpy(dst, src, 16); break;
+    default: memcpy(dst, src, bytes);
+    }
+}
+
 /* Writes the slice's staged entries to their rows: one row's values at a time, so each row is
  * written once and whole (with the native plan each batch's rows in order: one sequential
  * stream per batch). Tensors of 4-byte columns - ROOT's float32 layout - take the short
@@ -497,7 +509,7 @@ static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int32
                     size_t bytes = l->colrefs[k0 + c].bytes;
                     const unsigned char *v = src[c] + (size_t)g * bytes;
                     if (x->n_max == 0)
-                        memcpy(row + (size_t)x->cols[c].offset * x->esize, v, bytes);
+                        copy_value(row + (size_t)x->cols[c].offset * x->esize, v, bytes);
                     else /* collection: items interleave the columns */
                         for (int64_t i = 0; i < x->n_max; i++)
                             memcpy(row + ((size_t)i * nc + c) * x->esize, v + (size_t)i * x->esize, x->esize);

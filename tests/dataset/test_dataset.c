@@ -317,6 +317,31 @@ static void test_friend_constant_rows(void)
         }
     }
     CHECK(ok, "row-major writes: permutation, friend, constant, jagged cut/padded with mask");
+    /* the jagged column again in its own dtype without a mask (copies, no conversion), cut to 3 */
+    double jm[N][3];
+    memset(jm, 0xff, sizeof jm);
+    rf_rows_dest_init(&dst);
+    dst.base = jm;
+    dst.dtype = RF_FLOAT64;
+    dst.row_stride = sizeof jm[0];
+    dst.max_items = 3;
+    dst.padding = -2;
+    CHECK(rf_dataset_read_rows(r, (size_t)rf_dataset_find_column(ds, "v"), 980, 1020, rows, &dst, &err) == RF_OK,
+          "rows v: %s", err.msg);
+    ok = 1;
+    for (int i = 0; i < N; i++) {
+        int64_t e = 980 + i;
+        const double *row = jm[N - 1 - i];
+        if (i == 5) {
+            uint64_t bits;
+            memcpy(&bits, row, 8);
+            ok &= bits == ~(uint64_t)0;
+            continue;
+        }
+        for (int k = 0; k < 3; k++)
+            ok &= row[k] == (k < e % 4 ? (double)e + k / 10.0 : -2.0);
+    }
+    CHECK(ok, "jagged rows in their dtype, cut to 3 / padded with -2, no mask");
     /* typed destination: int16 fixed [2] as int64, float -> int8 conversion */
     int64_t am[4][2];
     int64_t seq[4] = {0, 1, 2, 3};
