@@ -25,7 +25,10 @@ for codec in codecs:
             writer.write({"x": X[i], "y": y[i]})
     seconds[codec] = round(time.perf_counter() - start, 2)
     path = os.path.join(folder, "mds", "seconds.json")
-    kept = json.load(open(path)) if os.path.exists(path) else {}
+    kept = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            kept = json.load(f)
     with open(path, "w") as f:
         json.dump(dict(kept, **{codec: seconds[codec]}), f)
 print(json.dumps(seconds))

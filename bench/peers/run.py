@@ -123,7 +123,10 @@ def mds_convert(folder):
         if p.returncode:
             print(f"bench-peers: MDS conversion failed: {p.stderr.strip()[-300:]}", file=sys.stderr)
     kept = os.path.join(folder, "mds", "seconds.json")
-    return json.load(open(kept)) if os.path.exists(kept) else {}
+    if not os.path.exists(kept):
+        return {}
+    with open(kept) as f:
+        return json.load(f)
 
 
 def bound(path, threads):

@@ -247,6 +247,15 @@ static void test_range_filter_define(void)
     rf_dataset_free(ds);
 }
 
+/* Whether the n bytes at p still hold the 0xff fill. */
+static int untouched(const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (((const unsigned char *)p)[i] != 0xff)
+            return 0;
+    return 1;
+}
+
 static void test_friend_constant_rows(void)
 {
     const char *paths[2] = {p("c0.root"), p("c1.root")};
@@ -303,10 +312,8 @@ static void test_friend_constant_rows(void)
     for (int i = 0; i < N; i++) {
         int64_t e = 980 + i;
         const float *row = m[N - 1 - i];
-        if (i == 5) {
-            uint32_t bits;
-            memcpy(&bits, row, 4);
-            ok &= bits == 0xffffffffu;
+        if (i == 5) { /* the skipped row keeps its fill */
+            ok &= untouched(row, 4);
             continue;
         }
         ok &= row[0] == (float)e && row[1] == (float)e / 4.0f && row[2] == (e < 1000 ? 0.5f : 7.0f);
@@ -333,9 +340,7 @@ static void test_friend_constant_rows(void)
         int64_t e = 980 + i;
         const double *row = jm[N - 1 - i];
         if (i == 5) {
-            uint64_t bits;
-            memcpy(&bits, row, 8);
-            ok &= bits == ~(uint64_t)0;
+            ok &= untouched(row, 8);
             continue;
         }
         for (int k = 0; k < 3; k++)
