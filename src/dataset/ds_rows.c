@@ -11,6 +11,9 @@
 
 #include <math.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "../common/error.h"
 
@@ -122,24 +125,70 @@ static void pad_value(const rf_rows_dest *dst, uint8_t out[8])
     convert_table[RF_FLOAT64][dst->dtype](&p, out, 1);
 }
 
+/* One jagged entry's items [0, have) copied and [have, width) padded, es bytes each. */
+static inline __attribute__((always_inline)) void cut_pad_entry(uint8_t *out, const uint8_t *in, int64_t have,
+                                                                int64_t width, const uint8_t *pad, size_t es)
+{
+    int64_t k = 0;
+    for (have = have < width ? have : width; k < have; k++)
+        memcpy(out + es * (size_t)k, in + es * (size_t)k, es);
+    for (; k < width; k++)
+        memcpy(out + es * (size_t)k, pad, es);
+}
+
 /* A jagged column's entries cut or padded to `width` items of es bytes, copied as they are
- * (always inlined: es is a constant at each call). */
+ * (always inlined: es is a constant at each call). With SSE2, 16 bytes of items at a time
+ * without a branch on the entry's size: the items loaded whole, those past the entry's size
+ * replaced by the padding under a mask (the entry's size is random: the branchy loops
+ * mispredicted once or twice an entry); an entry whose 16-byte loads would pass the end of
+ * the values takes the loops. */
 static inline __attribute__((always_inline)) void cut_pad(const rf_column_data *src, int64_t e0, int64_t e1,
                                                           const int64_t *rows, const rf_rows_dest *dst,
                                                           int64_t width, const uint8_t *pad, size_t es)
 {
     const int64_t *off = src->offsets[0];
+    const uint8_t *values = src->values;
+#ifdef __SSE2__
+    size_t bytes = (size_t)width * es, groups = (bytes + 15) / 16, per = 16 / es;
+    size_t tail = bytes - (groups ? groups - 1 : 0) * 16; /* bytes in the last group */
+    int64_t room = src->nvalues - (int64_t)(groups * per); /* entries starting at most here load whole */
+    __m128i lane = es == 4 ? _mm_setr_epi32(0, 1, 2, 3) : _mm_setr_epi32(0, 0, 1, 1);
+    uint32_t p4;
+    uint64_t p8;
+    memcpy(&p4, pad, 4);
+    memcpy(&p8, pad, 8);
+    __m128i padv = es == 4 ? _mm_set1_epi32((int)p4) : _mm_set1_epi64x((long long)p8);
+#endif
     for (int64_t e = e0; e < e1; e++) {
         int64_t row = rows[e - e0];
         if (row < 0)
             continue;
-        int64_t have = off[e + 1] - off[e], k = 0;
+        int64_t have = off[e + 1] - off[e];
         uint8_t *out = (uint8_t *)dst->base + (size_t)row * dst->row_stride + dst->col_offset;
-        const uint8_t *in = (const uint8_t *)src->values + (size_t)off[e] * es;
-        for (have = have < width ? have : width; k < have; k++)
-            memcpy(out + es * (size_t)k, in + es * (size_t)k, es);
-        for (; k < width; k++)
-            memcpy(out + es * (size_t)k, pad, es);
+        const uint8_t *in = values + (size_t)off[e] * es;
+#ifdef __SSE2__
+        if (off[e] <= room) {
+            __m128i n = _mm_set1_epi32((int)(have < width ? have : width));
+            for (size_t g = 0; g < groups; g++) {
+                __m128i idx = _mm_add_epi32(lane, _mm_set1_epi32((int)(g * per)));
+                __m128i m = _mm_cmpgt_epi32(n, idx);
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + 16 * g));
+                v = _mm_or_si128(_mm_and_si128(m, v), _mm_andnot_si128(m, padv));
+                uint8_t *o = out + 16 * g;
+                if (g + 1 < groups || tail == 16)
+                    _mm_storeu_si128((__m128i *)(void *)o, v);
+                else if (tail == 8)
+                    _mm_storel_epi64((__m128i *)(void *)o, v);
+                else {
+                    uint8_t tmp[16];
+                    _mm_storeu_si128((__m128i *)(void *)tmp, v);
+                    memcpy(o, tmp, tail);
+                }
+            }
+            continue;
+        }
+#endif
+        cut_pad_entry(out, in, have, width, pad, es);
     }
 }
 

@@ -405,6 +405,93 @@ static void test_errors(void)
     rf_dataset_free(ds);
 }
 
+/* Jagged columns cut/padded to every width 1..9 in their own dtype (4- and 8-byte items, the
+ * vector path and, for the last entries, its scalar fallback), over a whole file with random
+ * sizes 0..9, into a permutation of rows with skipped ones, against a direct computation. */
+static void test_jagged_widths(rf_format fmt)
+{
+    enum { N = 3000 };
+    char path[512];
+    snprintf(path, sizeof path, "%s/widths_%d.root", dir, (int)fmt);
+    rf_writer_options o;
+    rf_writer_options_init(&o);
+    o.format = fmt;
+    o.cluster_entries = 1100;
+    rf_writer *w;
+    rf_error err = {0};
+    CHECK(rf_writer_open(path, "t", &o, &w, &err) == RF_OK, "writer: %s", err.msg);
+    rf_writer_column cols[2] = {{"jf", RF_FLOAT32, RF_KIND_JAGGED, 0, {0}, 0},
+                                {"ji", RF_INT64, RF_KIND_JAGGED, 0, {0}, 0}};
+    for (int i = 0; i < 2; i++)
+        rf_writer_add_column(w, &cols[i], &err);
+    static int64_t off[N + 1], ji[N * 9];
+    static float jf[N * 9];
+    uint64_t seed = 12345;
+    for (int64_t e = 0; e < N; e++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        off[e + 1] = off[e] + (int64_t)(seed >> 33) % 10;
+        for (int64_t k = off[e]; k < off[e + 1]; k++) {
+            jf[k] = (float)e + (float)(k - off[e]) / 16.0f;
+            ji[k] = -(e * 100 + (k - off[e]));
+        }
+    }
+    rf_column_data d[2] = {
+        {.dtype = RF_FLOAT32, .nlevels = 1, .nentries = N, .nvalues = off[N], .values = jf, .offsets = {off}},
+        {.dtype = RF_INT64, .nlevels = 1, .nentries = N, .nvalues = off[N], .values = ji, .offsets = {off}}};
+    CHECK(rf_writer_append(w, d, 2, &err) == RF_OK && rf_writer_close(w, &err) == RF_OK, "write: %s", err.msg);
+    rf_dataset *ds = NULL;
+    const char *one[1] = {path};
+    CHECK(rf_dataset_open(one, NULL, 1, &ds, &err) == RF_OK, "open: %s", err.msg);
+    if (!ds)
+        return;
+    rf_dataset_reader *r = NULL;
+    CHECK(rf_dataset_reader_new(ds, &r, &err) == RF_OK, "reader: %s", err.msg);
+    static int64_t rows[N];
+    for (int64_t e = 0; e < N; e++)
+        rows[e] = e % 7 == 3 ? -1 : (e * 1237) % N; /* 1237 is prime to N: a permutation */
+    static uint8_t m[N * (9 * 8 + 4)];
+    int ok = 1;
+    for (int width = 1; width <= 9; width++)
+        for (int c = 0; c < 2; c++) {
+            size_t es = c == 0 ? 4 : 8;
+            memset(m, 0xff, sizeof m);
+            rf_rows_dest dst;
+            rf_rows_dest_init(&dst);
+            dst.base = m;
+            dst.dtype = c == 0 ? RF_FLOAT32 : RF_INT64;
+            dst.row_stride = (size_t)width * es + 4; /* a gap after each row: nothing written there */
+            dst.max_items = width;
+            dst.padding = -7;
+            CHECK(rf_dataset_read_rows(r, (size_t)rf_dataset_find_column(ds, c == 0 ? "jf" : "ji"), 0, N, rows, &dst,
+                                       &err) == RF_OK,
+                  "rows width %d: %s", width, err.msg);
+            for (int64_t e = 0; e < N; e++) {
+                int64_t row = (e * 1237) % N;
+                const uint8_t *out = m + (size_t)row * dst.row_stride;
+                ok &= untouched(out + (size_t)width * es, 4);
+                if (e % 7 == 3) {
+                    ok &= untouched(out, (size_t)width * es);
+                    continue;
+                }
+                for (int64_t k = 0; k < width; k++) {
+                    int have = k < off[e + 1] - off[e];
+                    if (c == 0) {
+                        float v;
+                        memcpy(&v, out + 4 * k, 4);
+                        ok &= v == (have ? jf[off[e] + k] : -7.0f);
+                    } else {
+                        int64_t v;
+                        memcpy(&v, out + 8 * k, 8);
+                        ok &= v == (have ? ji[off[e] + k] : -7);
+                    }
+                }
+            }
+        }
+    CHECK(ok, "%s: jagged float32/int64 cut/padded to widths 1..9 in their dtype", fmt == RF_FORMAT_TTREE ? "TTree" : "RNTuple");
+    rf_dataset_reader_free(r);
+    rf_dataset_free(ds);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -418,6 +505,8 @@ int main(void)
     test_range_filter_define();
     test_friend_constant_rows();
     test_errors();
+    test_jagged_widths(RF_FORMAT_TTREE);
+    test_jagged_widths(RF_FORMAT_RNTUPLE);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
