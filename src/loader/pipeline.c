@@ -392,6 +392,15 @@ static void put_value(void *dst, rf_dtype t, int64_t v)
     }
 }
 
+/* Whether tensor x is staged row by row: its rows as they will be (each column written at its
+ * place by the dataset's row writer), so that assembling copies whole rows. Tensors of
+ * 4-byte columns take the transposing path instead (their columns staged as decoded), masks
+ * are staged as rows already, and collections interleave their columns' items. */
+static int staged_rows(const lb_tensor *x)
+{
+    return !x->is_mask && x->n_max == 0 && (size_t)x->width * x->esize != 4 * x->ncols;
+}
+
 /* A virtual column's values - entry numbers, dataset, file, entry in the file - for local
  * entries [x0, x1) of a read, one after the other from out. */
 static rf_status stage_virtual(rf_loader *l, const lb_read *rd, const lb_col *col, const lb_tensor *x,
@@ -455,22 +464,11 @@ static int64_t assemble4x4(const lb_dest *dt, const unsigned char *const *src, s
 }
 #endif
 
-/* A column's value(s) in a row: the common sizes - one float or double, a jagged column cut
- * to 2 or 4 floats - as fixed-size copies the compiler inlines, not a memcpy call each. */
-static inline void copy_value(unsigned char *dst, const unsigned char *src, size_t bytes)
-{
-    switch (bytes) {
-    case 4: memcpy(dst, src, 4); break;
-    case 8: memcpy(dst, src, 8); break;
-    case 16: memcpy(dst, src, 16); break;
-    default: memcpy(dst, src, bytes);
-    }
-}
-
-/* Writes the slice's staged entries to their rows: one row's values at a time, so each row is
- * written once and whole (with the native plan each batch's rows in order: one sequential
- * stream per batch). Tensors of 4-byte columns - ROOT's float32 layout - take the short
- * path: a load and a store per value. */
+/* Writes the slice's staged entries to their rows: one row at a time, so each row is written
+ * once and whole (with the native plan each batch's rows in order: one sequential stream per
+ * batch). Tensors staged as rows (and masks) copy whole rows; tensors of 4-byte columns -
+ * ROOT's float32 layout - transpose their columns, a load and a store per value; collections
+ * interleave their columns' items. */
 static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int32_t *rows, int64_t n)
 {
     for (size_t t = 0; t < l->sh->nt; t++) {
@@ -478,11 +476,11 @@ static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int32
         size_t rb = (size_t)x->width * x->esize, k0 = l->tbase[t], nc = x->ncols;
         lb_dest dt = chunk_tensor(l, ch, t);
         const unsigned char *const *src = w->src + k0, *m = w->stage + l->soff[l->ncolrefs + t];
-        if (x->is_mask) {
+        if (x->is_mask || staged_rows(x)) {
             for (int64_t g = 0; g < n; g++)
                 if (rows[g] != -1)
                     memcpy(dest_row(&dt, rows[g]), m + (size_t)g * rb, rb);
-        } else if (x->n_max == 0 && rb == 4 * nc) { /* each column one 4-byte value */
+        } else if (x->n_max == 0) { /* each column one 4-byte value */
             int64_t g0 = 0;
 #ifdef __SSE2__
             g0 = assemble4x4(&dt, src, nc, rows, n);
@@ -500,19 +498,15 @@ static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int32
                 for (size_t c = 0; c < nc; c++)
                     memcpy(row + 4 * c, src[c] + 4 * (size_t)g, 4);
             }
-        } else {
+        } else { /* a collection */
             for (int64_t g = 0; g < n; g++) {
                 if (rows[g] == -1)
                     continue;
                 unsigned char *row = dest_row(&dt, rows[g]);
                 for (size_t c = 0; c < nc; c++) {
-                    size_t bytes = l->colrefs[k0 + c].bytes;
-                    const unsigned char *v = src[c] + (size_t)g * bytes;
-                    if (x->n_max == 0)
-                        copy_value(row + (size_t)x->cols[c].offset * x->esize, v, bytes);
-                    else /* collection: items interleave the columns */
-                        for (int64_t i = 0; i < x->n_max; i++)
-                            memcpy(row + ((size_t)i * nc + c) * x->esize, v + (size_t)i * x->esize, x->esize);
+                    const unsigned char *v = src[c] + (size_t)g * l->colrefs[k0 + c].bytes;
+                    for (int64_t i = 0; i < x->n_max; i++)
+                        memcpy(row + ((size_t)i * nc + c) * x->esize, v + (size_t)i * x->esize, x->esize);
                 }
             }
         }
@@ -529,13 +523,18 @@ static rf_status stage_and_assemble(lb_worker *w, lb_chunk *ch, const lb_read *r
     for (size_t c = 0; c < l->ncolrefs; c++) {
         const lb_tensor *x = &l->sh->t[l->colrefs[c].t];
         const lb_col *col = &x->cols[l->colrefs[c].c];
+        int rows = staged_rows(x);
+        unsigned char *row0 = w->stage + l->soff[l->ncolrefs + l->colrefs[c].t];
+        size_t at = (size_t)col->offset * x->esize, rb = (size_t)x->width * x->esize;
         w->src[c] = w->stage + l->soff[c];
         if (col->source != LB_DATA) {
             RF_TRY(stage_virtual(l, rd, col, x, x0, x1, w->stage + l->soff[c], err));
+            for (int64_t i = 0; rows && i < x1 - x0; i++)
+                memcpy(row0 + (size_t)i * rb + at, w->stage + l->soff[c] + (size_t)i * x->esize, x->esize);
             continue;
         }
         const rf_column_info *info = rf_dataset_column(l->ds[rd->d], (size_t)col->dscol[rd->d]);
-        if (info->nlevels == 0 && info->ndims == 0 && info->dtype == x->dtype && x->n_max == 0) {
+        if (!rows && info->nlevels == 0 && info->ndims == 0 && info->dtype == x->dtype && x->n_max == 0) {
             /* one value per entry in the tensor's dtype: the decoded values themselves */
             RF_TRY(rf_dataset_read(w->readers[rd->d], (size_t)col->dscol[rd->d], rd->a + x0, rd->a + x1,
                                    &w->direct[c], err));
@@ -544,9 +543,10 @@ static rf_status stage_and_assemble(lb_worker *w, lb_chunk *ch, const lb_read *r
         }
         rf_rows_dest dst;
         rf_rows_dest_init(&dst);
-        dst.base = w->stage + l->soff[c];
+        dst.base = rows ? row0 : w->stage + l->soff[c];
+        dst.col_offset = rows ? at : 0;
         dst.dtype = x->dtype;
-        dst.row_stride = l->colrefs[c].bytes;
+        dst.row_stride = rows ? rb : l->colrefs[c].bytes;
         dst.max_items = col->items;
         dst.padding = l->opt.vec_padding;
         if (x->n_max > 0 && l->colrefs[c].c == 0) {
@@ -666,7 +666,8 @@ rf_status lb_pool_start(rf_loader *l, rf_error *err)
     pthread_cond_init(&l->done, NULL);
     l->workers = calloc((size_t)l->nthreads, sizeof *l->workers);
     RF_CHECK(l->workers, err, RF_ERR_NOMEM, "out of memory for %d workers", l->nthreads);
-    /* a slice's stage: each output column's values, then the masks, 64-byte aligned */
+    /* a slice's stage: each output column's values, then the masks and the rows of the tensors
+     * staged as rows (staged_rows), 64-byte aligned */
     l->soff = calloc(l->ncolrefs + l->sh->nt + 1, sizeof *l->soff);
     RF_CHECK(l->soff, err, RF_ERR_NOMEM, "out of memory");
     size_t at = 0;
@@ -676,7 +677,9 @@ rf_status lb_pool_start(rf_loader *l, rf_error *err)
     }
     for (size_t t = 0; t < l->sh->nt; t++) {
         l->soff[l->ncolrefs + t] = at;
-        at += l->sh->t[t].is_mask ? (LB_SLICE * (size_t)l->sh->t[t].n_max + 63) & ~(size_t)63 : 0;
+        const lb_tensor *x = &l->sh->t[t];
+        size_t rb = x->is_mask ? (size_t)x->n_max : staged_rows(x) ? (size_t)x->width * x->esize : 0;
+        at += (LB_SLICE * rb + 63) & ~(size_t)63;
     }
     for (int i = 0; i < l->nthreads; i++) {
         lb_worker *w = &l->workers[i];
