@@ -7,6 +7,33 @@
 #include "rootfeed.h"
 #include "io/source.h"
 #include "tfile/tfile.h"
+#include "dataset/dataset.h"
+
+/* The decoded entries written as rows, jagged ones cut/padded to 3 items: in their own
+ * dtype (the copying paths) and as float32 (the converting ones). */
+static void write_rows(const rf_column_data *d, const rf_column_info *info)
+{
+    static int64_t rows[100000];
+    static double out[100000 * 4];
+    int64_t per = 1;
+    for (int i = 0; i < info->ndims; i++)
+        per *= info->shape[i];
+    if (d->nentries > 100000 || per != 1 || d->nlevels > 1)
+        return;
+    for (int64_t e = 0; e < d->nentries; e++)
+        rows[e] = e % 5 == 4 ? -1 : d->nentries - 1 - e;
+    rf_error err;
+    rf_rows_dest dst;
+    rf_rows_dest_init(&dst);
+    dst.base = out;
+    dst.max_items = 3;
+    dst.padding = -1;
+    for (int k = 0; k < 2; k++) {
+        dst.dtype = k == 0 ? d->dtype : RF_FLOAT32;
+        dst.row_stride = 4 * sizeof(double);
+        ds_scatter(d, 1, 0, d->nentries, rows, &dst, &err);
+    }
+}
 
 static void read_table(rf_file *f, const char *path)
 {
@@ -18,7 +45,8 @@ static void read_table(rf_file *f, const char *path)
     rf_column_data_init(&d);
     int64_t n = rf_table_entries(t), half = n / 2;
     for (size_t c = 0; c < rf_table_ncolumns(t) && c < 64; c++) {
-        rf_table_read(t, c, 0, n < 100000 ? n : 100000, &d, &err);
+        if (rf_table_read(t, c, 0, n < 100000 ? n : 100000, &d, &err) == RF_OK)
+            write_rows(&d, rf_table_column(t, c));
         rf_table_read(t, c, half, n < half + 1000 ? n : half + 1000, &d, &err);
         for (int64_t e = 0, k = 0; e >= 0 && e < n && k < 64; k++) /* the basket edges */
             e = rf_table_block_end(t, c, e);

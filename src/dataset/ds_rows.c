@@ -167,7 +167,7 @@ static inline __attribute__((always_inline)) void cut_pad(const rf_column_data *
         uint8_t *out = (uint8_t *)dst->base + (size_t)row * dst->row_stride + dst->col_offset;
         const uint8_t *in = values + (size_t)off[e] * es;
 #ifdef __SSE2__
-        if (off[e] <= room) {
+        if (room >= 0 && (uint64_t)off[e] <= (uint64_t)room) {
             __m128i n = _mm_set1_epi32((int)(have < width ? have : width));
             for (size_t g = 0; g < groups; g++) {
                 __m128i idx = _mm_add_epi32(lane, _mm_set1_epi32((int)(g * per)));
