@@ -317,7 +317,9 @@ static int64_t task_end(const rf_loader *l, const lb_read *rd, int64_t x, int64_
         if (b > best && b <= x + 2 * T)
             best = b;
     }
-    return best < rd->hi ? best : rd->hi;
+    /* a short remainder joins this task: it would decode the last page of every column for a
+     * few entries */
+    return best < rd->hi && rd->hi - best > T / 2 ? best : rd->hi;
 }
 
 /* Builds chunk k's rows, its reads with their row maps and its READ tasks (slices of the
