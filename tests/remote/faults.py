@@ -13,6 +13,7 @@ Ends with `N passed, N failed`.
 """
 import os
 import select
+import shutil
 import socket
 import struct
 import subprocess
@@ -103,9 +104,18 @@ def check(cond, msg):
 
 
 def cat(tool, url, local, retries, timeout_ms):
-    p = subprocess.run([tool, "cat", url, local, str(retries), str(timeout_ms)],
-                       capture_output=True, text=True, timeout=120)
-    return p.returncode, (p.stdout + p.stderr).strip()
+    p = subprocess.Popen([tool, "cat", url, local, str(retries), str(timeout_ms)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, _ = p.communicate(timeout=120)
+        return p.returncode, out.strip()
+    except subprocess.TimeoutExpired:
+        # a client that hangs: its threads' stacks (gdb, where there is one) say where
+        bt = subprocess.run(["gdb", "-batch", "-p", str(p.pid), "-ex", "thread apply all bt"],
+                            capture_output=True, text=True, timeout=60).stdout if shutil.which("gdb") else ""
+        p.kill()
+        out, _ = p.communicate()
+        return -1, "HANG after 120 s: %s\n%s" % (out.strip(), bt)
 
 
 def main(tool, proto):
