@@ -41,6 +41,7 @@ typedef struct lb_tensor {
     size_t ncols;
     long mask;         /* collection: index of its mask tensor; -1 */
     int is_mask;
+    int staged;        /* assembled from rows staged whole (pipeline.c, staged_rows) */
     char **flat;       /* flattened column names (width of them) */
 } lb_tensor;
 

@@ -396,11 +396,15 @@ static void put_value(void *dst, rf_dtype t, int64_t v)
 
 /* Whether tensor x is staged row by row: its rows as they will be (each column written at its
  * place by the dataset's row writer), so that assembling copies whole rows. Tensors of
- * 4-byte columns take the transposing path instead (their columns staged as decoded), masks
- * are staged as rows already, and collections interleave their columns' items. */
+ * columns of one 4-byte value each take the transposing path instead (their columns staged
+ * as decoded), masks are staged as rows already, and collections interleave their columns'
+ * items. */
 static int staged_rows(const lb_tensor *x)
 {
-    return !x->is_mask && x->n_max == 0 && (size_t)x->width * x->esize != 4 * x->ncols;
+    int one4 = x->esize == 4;
+    for (size_t c = 0; c < x->ncols; c++)
+        one4 &= x->cols[c].items == 1;
+    return !x->is_mask && x->n_max == 0 && !one4;
 }
 
 /* A virtual column's values - entry numbers, dataset, file, entry in the file - for local
@@ -478,7 +482,7 @@ static void assemble(rf_loader *l, const lb_worker *w, lb_chunk *ch, const int32
         size_t rb = (size_t)x->width * x->esize, k0 = l->tbase[t], nc = x->ncols;
         lb_dest dt = chunk_tensor(l, ch, t);
         const unsigned char *const *src = w->src + k0, *m = w->stage + l->soff[l->ncolrefs + t];
-        if (x->is_mask || staged_rows(x)) {
+        if (x->is_mask || x->staged) {
             for (int64_t g = 0; g < n; g++)
                 if (rows[g] != -1)
                     memcpy(dest_row(&dt, rows[g]), m + (size_t)g * rb, rb);
@@ -525,7 +529,7 @@ static rf_status stage_and_assemble(lb_worker *w, lb_chunk *ch, const lb_read *r
     for (size_t c = 0; c < l->ncolrefs; c++) {
         const lb_tensor *x = &l->sh->t[l->colrefs[c].t];
         const lb_col *col = &x->cols[l->colrefs[c].c];
-        int rows = staged_rows(x);
+        int rows = x->staged;
         unsigned char *row0 = w->stage + l->soff[l->ncolrefs + l->colrefs[c].t];
         size_t at = (size_t)col->offset * x->esize, rb = (size_t)x->width * x->esize;
         w->src[c] = w->stage + l->soff[c];
@@ -679,8 +683,9 @@ rf_status lb_pool_start(rf_loader *l, rf_error *err)
     }
     for (size_t t = 0; t < l->sh->nt; t++) {
         l->soff[l->ncolrefs + t] = at;
-        const lb_tensor *x = &l->sh->t[t];
-        size_t rb = x->is_mask ? (size_t)x->n_max : staged_rows(x) ? (size_t)x->width * x->esize : 0;
+        lb_tensor *x = &l->sh->t[t];
+        x->staged = staged_rows(x);
+        size_t rb = x->is_mask ? (size_t)x->n_max : x->staged ? (size_t)x->width * x->esize : 0;
         at += (LB_SLICE * rb + 63) & ~(size_t)63;
     }
     for (int i = 0; i < l->nthreads; i++) {
