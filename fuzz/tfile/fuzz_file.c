@@ -28,9 +28,9 @@ static void write_rows(const rf_column_data *d, const rf_column_info *info)
     dst.base = out;
     dst.max_items = 3;
     dst.padding = -1;
+    dst.row_stride = 4 * sizeof(double);
     for (int k = 0; k < 2; k++) {
         dst.dtype = k == 0 ? d->dtype : RF_FLOAT32;
-        dst.row_stride = 4 * sizeof(double);
         ds_scatter(d, 1, 0, d->nentries, rows, &dst, &err);
     }
 }

@@ -410,9 +410,9 @@ static int staged_rows(const lb_tensor *x)
 }
 
 /* A virtual column's values - entry numbers, dataset, file, entry in the file - for local
- * entries [x0, x1) of a read, one after the other from out. */
+ * entries [x0, x1) of a read, `stride` bytes apart from out. */
 static rf_status stage_virtual(rf_loader *l, const lb_read *rd, const lb_col *col, const lb_tensor *x,
-                               int64_t x0, int64_t x1, unsigned char *out, rf_error *err)
+                               int64_t x0, int64_t x1, unsigned char *out, size_t stride, rf_error *err)
 {
     size_t file = 0;
     int64_t entry0 = 0;
@@ -422,7 +422,7 @@ static rf_status stage_virtual(rf_loader *l, const lb_read *rd, const lb_col *co
         int64_t e = rd->a + x0 + i,
                 v = col->source == LB_ENTRY ? e : col->source == LB_DATASET ? (int64_t)rd->d
                   : col->source == LB_FILE ? (int64_t)file : entry0 + i;
-        put_value(out + (size_t)i * x->esize, x->dtype, v);
+        put_value(out + (size_t)i * stride, x->dtype, v);
     }
     return RF_OK;
 }
@@ -532,13 +532,13 @@ static rf_status stage_and_assemble(lb_worker *w, lb_chunk *ch, const lb_read *r
         const lb_tensor *x = &l->sh->t[l->colrefs[c].t];
         const lb_col *col = &x->cols[l->colrefs[c].c];
         int rows = x->staged;
-        unsigned char *row0 = w->stage + l->soff[l->ncolrefs + l->colrefs[c].t];
-        size_t at = (size_t)col->offset * x->esize, rb = (size_t)x->width * x->esize;
-        w->src[c] = w->stage + l->soff[c];
+        /* where the column goes in the stage: at its place in the staged rows, or its own run */
+        unsigned char *base = rows ? w->stage + l->soff[l->ncolrefs + l->colrefs[c].t] + (size_t)col->offset * x->esize
+                                   : w->stage + l->soff[c];
+        size_t stride = rows ? (size_t)x->width * x->esize : l->colrefs[c].bytes;
+        w->src[c] = base;
         if (col->source != LB_DATA) {
-            RF_TRY(stage_virtual(l, rd, col, x, x0, x1, w->stage + l->soff[c], err));
-            for (int64_t i = 0; rows && i < x1 - x0; i++)
-                memcpy(row0 + (size_t)i * rb + at, w->stage + l->soff[c] + (size_t)i * x->esize, x->esize);
+            RF_TRY(stage_virtual(l, rd, col, x, x0, x1, base, stride, err));
             continue;
         }
         const rf_column_info *info = rf_dataset_column(l->ds[rd->d], (size_t)col->dscol[rd->d]);
@@ -551,10 +551,9 @@ static rf_status stage_and_assemble(lb_worker *w, lb_chunk *ch, const lb_read *r
         }
         rf_rows_dest dst;
         rf_rows_dest_init(&dst);
-        dst.base = rows ? row0 : w->stage + l->soff[c];
-        dst.col_offset = rows ? at : 0;
+        dst.base = base;
         dst.dtype = x->dtype;
-        dst.row_stride = rows ? rb : l->colrefs[c].bytes;
+        dst.row_stride = stride;
         dst.max_items = col->items;
         dst.padding = l->opt.vec_padding;
         if (x->n_max > 0 && l->colrefs[c].c == 0) {
@@ -679,14 +678,15 @@ rf_status lb_pool_start(rf_loader *l, rf_error *err)
     l->soff = calloc(l->ncolrefs + l->sh->nt + 1, sizeof *l->soff);
     RF_CHECK(l->soff, err, RF_ERR_NOMEM, "out of memory");
     size_t at = 0;
-    for (size_t k = 0; k < l->ncolrefs; k++) {
+    for (size_t t = 0; t < l->sh->nt; t++)
+        l->sh->t[t].staged = staged_rows(&l->sh->t[t]);
+    for (size_t k = 0; k < l->ncolrefs; k++) { /* (the columns of staged tensors have none) */
         l->soff[k] = at;
-        at += (LB_SLICE * l->colrefs[k].bytes + 63) & ~(size_t)63;
+        at += l->sh->t[l->colrefs[k].t].staged ? 0 : (LB_SLICE * l->colrefs[k].bytes + 63) & ~(size_t)63;
     }
     for (size_t t = 0; t < l->sh->nt; t++) {
+        const lb_tensor *x = &l->sh->t[t];
         l->soff[l->ncolrefs + t] = at;
-        lb_tensor *x = &l->sh->t[t];
-        x->staged = staged_rows(x);
         size_t rb = x->is_mask ? (size_t)x->n_max : x->staged ? (size_t)x->width * x->esize : 0;
         at += (LB_SLICE * rb + 63) & ~(size_t)63;
     }
