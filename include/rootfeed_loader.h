@@ -22,7 +22,11 @@
  *                         clusters), chunks of about chunk_size entries filled with blocks drawn
  *                         at random from the whole dataset, every batch a uniformly random
  *                         sample of its chunk (rows inside a batch keep file order: the
- *                         transpose then writes each batch sequentially).
+ *                         transpose then writes each batch sequentially). A cluster larger
+ *                         than chunk_size is cut where every column read ends a basket or
+ *                         page, when each piece then holds at most chunk_size / 4 entries
+ *                         (not with filters or a label column): its pieces count as clusters,
+ *                         so a chunk stays near chunk_size and draws from many places.
  *                         Every cluster is decompressed once per epoch (read amplification
  *                         1.0). The split is made on blocks. Batches straddle chunks; only an
  *                         epoch's last batch may be short. The only mode with rank/world_size,
@@ -254,7 +258,8 @@ typedef struct rf_loader_stats {
                                      than the chunk (native) or three batches being assembled
                                      (ROOT modes); a chunk holds at most max(chunk_size, the
                                      largest block) entries */
-    int64_t largest_cluster;      /* entries; > chunk_size means a chunk holds one cluster */
+    int64_t largest_cluster;      /* entries of the largest cluster, or piece of one (native
+                                     mode); > chunk_size means a chunk holds one cluster */
     double wait_seconds;          /* the consumer waiting in rf_loader_next */
     double read_seconds;          /* 0: fetching bytes is timed with the decode (mapped files) */
     double decode_seconds;        /* worker time decoding columns into their rows */
@@ -264,7 +269,8 @@ typedef struct rf_loader_stats {
     double ratio_to_bound;        /* decode CPU / (threads x wall): an estimate of the bench's
                                      ratio to the bound */
     double shuffle_quality;       /* expected distinct clusters per batch / the same for a
-                                     perfect shuffle of the part (1.0 = as good as global) */
+                                     perfect shuffle of the part (1.0 = as good as global);
+                                     the files' clusters, whole, also where they are cut */
 } rf_loader_stats;
 
 void rf_loader_get_stats(const rf_loader *l, rf_loader_stats *st);

@@ -188,28 +188,89 @@ static rf_status make_layout(rf_loader *l, rf_error *err)
 
 /* ------------------------------------------------------------------ datasets end to end */
 
+/* The first entry after pos (dataset d's numbering) where every column the loader reads ends
+ * a basket (TTree) or page (RNTuple), at most end; end where some column has no such blocks
+ * (a define, an RNTuple collection). */
+static int64_t common_block_end(const rf_loader *l, size_t d, int64_t pos, int64_t end)
+{
+    int64_t p = pos + 1;
+    for (int moved = 1; moved && p < end;) {
+        moved = 0;
+        for (size_t k = 0; k < l->ncolrefs; k++) {
+            const lb_col *col = &l->sh->t[l->colrefs[k].t].cols[l->colrefs[k].c];
+            if (col->source != LB_DATA)
+                continue;
+            int64_t e = rf_dataset_block_end(l->ds[d], (size_t)col->dscol[d], p - 1);
+            if (e < 0)
+                return end;
+            if (e > p) {
+                p = e;
+                moved = 1;
+            }
+        }
+    }
+    return p < end ? p : end;
+}
+
+/* Cluster c of dataset d as pieces ending where all the loader's columns end a basket or
+ * page: *n ends into out (out may be NULL to count). The native mode without filters or a
+ * label pass (which read other columns) cuts a cluster larger than a chunk when every piece
+ * holds at most a quarter chunk: blocks, and so chunks, are then smaller than the cluster
+ * (bounded memory, rows drawn from many places) while every basket and page is still decoded
+ * once an epoch, and a chunk has pieces for several workers (a piece shared by two workers
+ * would be decoded by both). Otherwise the cluster is one piece. */
+static size_t cluster_pieces(const rf_loader *l, size_t d, int64_t a, int64_t b, int64_t *out)
+{
+    const rf_loader_options *o = &l->opt;
+    int64_t quarter = o->chunk_size / 4;
+    int cut = o->mode == RF_LOADER_NATIVE && !l->filtered && !(o->balance != RF_BALANCE_NONE && o->label_column) &&
+              b - a > o->chunk_size && quarter > 0;
+    size_t n = 0;
+    for (int64_t p = a, e; cut && p < b; p = e, n++)
+        cut = (e = common_block_end(l, d, p, b)) - p <= quarter;
+    if (!cut) {
+        if (out)
+            out[0] = b;
+        return 1;
+    }
+    for (int64_t p = a, i = 0; out && p < b; i++)
+        out[i] = p = common_block_end(l, d, p, b);
+    return n;
+}
+
+/* The datasets' entries and clusters (or their pieces: cluster_pieces) end to end. */
 static rf_status join_datasets(rf_loader *l, rf_error *err)
 {
     l->ds_first = calloc(l->nds + 1, sizeof *l->ds_first);
     l->ds_cluster = calloc(l->nds + 1, sizeof *l->ds_cluster);
     RF_CHECK(l->ds_first && l->ds_cluster, err, RF_ERR_NOMEM, "out of memory");
     for (size_t d = 0; d < l->nds; d++) {
-        size_t n;
-        rf_dataset_clusters(l->ds[d], &n);
         l->ds_first[d + 1] = l->ds_first[d] + rf_dataset_entries(l->ds[d]);
-        l->ds_cluster[d + 1] = l->ds_cluster[d] + n;
         l->filtered |= rf_dataset_has_filter(l->ds[d]);
+    }
+    for (size_t d = 0; d < l->nds; d++) {
+        size_t n;
+        const int64_t *b = rf_dataset_clusters(l->ds[d], &n);
+        l->ds_cluster[d + 1] = l->ds_cluster[d];
+        for (size_t c = 0; c < n; c++)
+            l->ds_cluster[d + 1] += cluster_pieces(l, d, b[c], b[c + 1], NULL);
     }
     l->nclusters = l->ds_cluster[l->nds];
     l->bounds = calloc(l->nclusters + 1, sizeof *l->bounds);
     l->pass = calloc(l->nclusters + 1, sizeof *l->pass);
-    RF_CHECK(l->bounds && l->pass, err, RF_ERR_NOMEM, "out of memory");
-    for (size_t d = 0; d < l->nds; d++) {
-        size_t n;
+    l->unit = calloc(l->nclusters + 1, sizeof *l->unit);
+    RF_CHECK(l->bounds && l->pass && l->unit, err, RF_ERR_NOMEM, "out of memory");
+    for (size_t d = 0, u = 0; d < l->nds; d++) {
+        size_t n, k = l->ds_cluster[d];
         const int64_t *b = rf_dataset_clusters(l->ds[d], &n);
-        for (size_t c = 0; c < n; c++) {
-            l->bounds[l->ds_cluster[d] + c + 1] = l->ds_first[d] + b[c + 1];
-            l->pass[l->ds_cluster[d] + c] = b[c + 1] - b[c];
+        for (size_t c = 0; c < n; c++, u++) {
+            size_t m = cluster_pieces(l, d, b[c], b[c + 1], l->bounds + k + 1);
+            while (m--)
+                l->unit[k++] = u;
+        }
+        for (k = l->ds_cluster[d]; k < l->ds_cluster[d + 1]; k++) {
+            l->bounds[k + 1] += l->ds_first[d];
+            l->pass[k] = l->bounds[k + 1] - l->bounds[k];
         }
     }
     if (l->filtered) {
@@ -294,7 +355,7 @@ static uint8_t *selected_labels(const rf_loader *l, rf_error *err)
 static rf_status make_plan(rf_loader *l, uint64_t drawn, rf_error *err)
 {
     lp_config c = plan_config(l, drawn);
-    lp_shape s = {l->nclusters, l->bounds, l->pass, l->filtered, l->nds, l->ds_cluster, NULL};
+    lp_shape s = {l->nclusters, l->bounds, l->pass, l->filtered, l->nds, l->ds_cluster, NULL, l->unit};
     uint8_t *lab = NULL;
     if (l->raw_labels && !(lab = selected_labels(l, err)))
         return RF_ERR_NOMEM;
@@ -353,6 +414,7 @@ void rf_loader_free(rf_loader *l)
     free(l->ds_first);
     free(l->ds_cluster);
     free(l->bounds);
+    free(l->unit);
     free(l->pass);
     free((void *)l->passbits);
     free(l->raw_labels);

@@ -109,6 +109,13 @@ static rf_status set_clusters(lp_plan *p, const lp_shape *s, rf_error *err)
         p->bounds[c + 1] = s->bounds[c + 1];
         p->sel[c + 1] = p->sel[c] + k;
     }
+    p->nunits = s->nclusters;
+    if (s->unit && s->nclusters) {
+        if (!(p->unit = lp_alloc(s->nclusters, sizeof *p->unit, err)))
+            return RF_ERR_NOMEM;
+        memcpy(p->unit, s->unit, s->nclusters * sizeof *p->unit);
+        p->nunits = p->unit[s->nclusters - 1] + 1;
+    }
     p->nsel = p->sel[s->nclusters];
     return RF_OK;
 }
@@ -164,6 +171,7 @@ void lp_plan_free(lp_plan *p)
         return;
     lp_mode_free(p);
     free(p->bounds);
+    free(p->unit);
     free(p->sel);
     free(p->group_start);
     free(p->labels);
@@ -286,8 +294,9 @@ static rf_status set_batching(lp_epoch *e, rf_error *err)
     return RF_OK;
 }
 
-/* Adds a chunk's cluster portions to the read and shuffle-quality figures. */
-static void chunk_clusters(const lp_epoch *e, size_t k, int64_t *last, int64_t *acc,
+/* Adds a chunk's cluster portions to the read figures (per cluster) and the shuffle quality
+ * (per unit: lp_shape.unit). */
+static void chunk_clusters(const lp_epoch *e, size_t k, int64_t *last, int64_t *lastu, int64_t *acc,
                            size_t *touched, uint8_t *seen, double *qsum)
 {
     const lp_plan *p = e->plan;
@@ -311,14 +320,18 @@ static void chunk_clusters(const lp_epoch *e, size_t k, int64_t *last, int64_t *
                 continue;
             if (last[cl] != (int64_t)k) {
                 last[cl] = (int64_t)k;
-                acc[cl] = 0;
-                touched[nt++] = cl;
                 in->entries_read += p->bounds[cl + 1] - p->bounds[cl];
                 if (!seen[cl])
                     in->entries_needed += p->bounds[cl + 1] - p->bounds[cl];
                 seen[cl] = 1;
             }
-            acc[cl] += b - a;
+            size_t u = p->unit ? p->unit[cl] : cl;
+            if (lastu[u] != (int64_t)k) {
+                lastu[u] = (int64_t)k;
+                acc[u] = 0;
+                touched[nt++] = u;
+            }
+            acc[u] += b - a;
         }
     }
     double n = (double)c->nstage, B = (double)p->cfg.batch_size, ek = 0;
@@ -332,28 +345,31 @@ static void chunk_clusters(const lp_epoch *e, size_t k, int64_t *last, int64_t *
 static rf_status set_figures(lp_epoch *e, rf_error *err)
 {
     const lp_plan *p = e->plan;
-    size_t C = p->nclusters;
-    int64_t *last = lp_alloc(C, sizeof *last, err), *acc = lp_alloc(C, sizeof *acc, err),
-            *total = lp_alloc(C, sizeof *total, err);
-    size_t *touched = lp_alloc(C, sizeof *touched, err);
+    size_t C = p->nclusters, U = p->nunits;
+    int64_t *last = lp_alloc(C, sizeof *last, err), *lastu = lp_alloc(U, sizeof *lastu, err),
+            *acc = lp_alloc(U, sizeof *acc, err), *total = lp_alloc(U, sizeof *total, err);
+    size_t *touched = lp_alloc(U, sizeof *touched, err);
     uint8_t *seen = lp_alloc(C, 1, err);
-    rf_status s = last && acc && total && touched && seen ? RF_OK : RF_ERR_NOMEM;
+    rf_status s = last && lastu && acc && total && touched && seen ? RF_OK : RF_ERR_NOMEM;
     double q[2] = {0, 0}, perfect = 0, B = (double)p->cfg.batch_size;
     for (size_t c = 0; s == RF_OK && c < C; c++)
         last[c] = -1;
+    for (size_t u = 0; s == RF_OK && u < U; u++)
+        lastu[u] = -1;
     for (size_t k = 0; s == RF_OK && k < e->nchunks; k++) {
-        chunk_clusters(e, k, last, acc, touched, seen, q);
-        for (size_t c = 0; c < C; c++)
-            if (last[c] == (int64_t)k)
-                total[c] += acc[c];
+        chunk_clusters(e, k, last, lastu, acc, touched, seen, q);
+        for (size_t u = 0; u < U; u++)
+            if (lastu[u] == (int64_t)k)
+                total[u] += acc[u];
     }
-    for (size_t c = 0; s == RF_OK && c < C; c++)
-        if (total[c])
-            perfect += -expm1(B * log1p(-(double)total[c] / q[1]));
+    for (size_t u = 0; s == RF_OK && u < U; u++)
+        if (total[u])
+            perfect += -expm1(B * log1p(-(double)total[u] / q[1]));
     lp_epoch_info *in = &e->info;
     in->read_amplification = in->entries_needed ? (double)in->entries_read / in->entries_needed : 1.0;
     in->shuffle_quality = perfect > 0 && q[1] > 0 ? q[0] / q[1] / perfect : 1.0;
     free(last);
+    free(lastu);
     free(acc);
     free(total);
     free(touched);

@@ -44,6 +44,8 @@ typedef struct lp_shape {
     size_t ngroups;              /* datasets; 0 or 1: one */
     const size_t *group_start;   /* ngroups + 1 cluster indices (NULL when ngroups <= 1) */
     const uint8_t *labels;       /* class of each selected entry, or NULL */
+    const size_t *unit;          /* the shuffle quality's unit of each cluster, nondecreasing:
+                                    the file's cluster it is a piece of; NULL: itself */
 } lp_shape;
 
 typedef struct lp_config {

@@ -60,6 +60,7 @@ struct lp_plan {
     size_t nclusters;
     int64_t *bounds;       /* raw entry boundaries */
     int64_t *sel;          /* selected-space boundaries */
+    size_t *unit, nunits;  /* lp_shape.unit (NULL: each cluster its own) and their count */
     int64_t nsel;
     size_t ngroups;
     size_t *group_start;   /* ngroups + 1 cluster indices */

@@ -17,7 +17,8 @@
 
 static char dir[256];
 
-static inline void write_file(const char *name, rf_format fmt, int64_t e0, int64_t n, int64_t cluster)
+static inline void write_file_baskets(const char *name, rf_format fmt, int64_t e0, int64_t n, int64_t cluster,
+                                      int64_t basket_bytes)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -25,6 +26,7 @@ static inline void write_file(const char *name, rf_format fmt, int64_t e0, int64
     rf_writer_options_init(&o);
     o.format = fmt;
     o.cluster_entries = cluster;
+    o.basket_bytes = basket_bytes;
     rf_writer *w;
     rf_error err = {0};
     if (rf_writer_open(path, "t", &o, &w, &err)) {
@@ -73,6 +75,11 @@ static inline void write_file(const char *name, rf_format fmt, int64_t e0, int64
     free(y);
     free(off);
     free(v);
+}
+
+static inline void write_file(const char *name, rf_format fmt, int64_t e0, int64_t n, int64_t cluster)
+{
+    write_file_baskets(name, fmt, e0, n, cluster, 0);
 }
 
 static inline rf_dataset *open_ds(const char *const *names, size_t n, const char *filter)
@@ -135,16 +142,16 @@ static inline void check_row(const rf_batch *b, int64_t r, epoch_out *o)
     rf_batch_tensor(b, 0, &X, &err);
     rf_batch_tensor(b, 1, &y, &err);
     rf_batch_tensor(b, 2, &id, &err);
-    rf_batch_tensor(b, 3, &V, &err);
+    int has_v = rf_batch_tensor(b, 3, &V, &err) == RF_OK; /* the layout may leave V out */
     const int64_t *ir = (const int64_t *)id.data + r * 4;
     int64_t e = GLOBAL0[ir[1]] + ir[0];
-    const float *xr = (const float *)X.data + r * 2, *vr = (const float *)V.data + r * 3;
+    const float *xr = (const float *)X.data + r * 2, *vr = has_v ? (const float *)V.data + r * 3 : NULL;
     int ok = xr[0] == (float)e && xr[1] == (float)e / 4.0f && ((const float *)y.data)[r] == (float)(e % 3);
     int64_t file = 0;
     while (FILES[ir[1]][file + 1] <= e)
         file++;
     ok &= ir[2] == file && ir[3] == e - FILES[ir[1]][file];
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; has_v && k < 3; k++)
         ok &= vr[k] == (k < e % 4 ? (float)((double)e + k / 10.0) : -1.0f);
     o->bad += !ok;
     o->ids[o->n++] = e;

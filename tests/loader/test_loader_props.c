@@ -3,8 +3,10 @@
  * drop_remainder, seed, threads, prefetch, mode) combinations; test_plan_props checks the plan itself over 1,000
  * more. 100 cases from a fixed seed; ROOTFEED_LOADER_CASES=N runs N / 10 (the plan test runs
  * N), ROOTFEED_LOADER_SEED=S another sequence. Three files (TTree, or RNTuple; clusters of 97,
- * 13 and 600 entries) as one chained dataset or as two. Each case runs one epoch of
- * both parts on every rank and checks:
+ * 13 and 600 entries; the first and last with baskets/pages of 32 bytes, so that the native
+ * mode cuts their clusters into pieces where all columns' blocks end) as one chained dataset
+ * or as two, with or without the jagged tensor V. Each case runs one epoch of both parts on
+ * every rank and checks:
  *   - every row's values against its entry (loader_fixture.h), batch shapes (only the last
  *     batch short, none with drop_remainder), num_batches;
  *   - exactly once: over the ranks, every entry of a part once, except the rows the stats
@@ -23,6 +25,7 @@
 #define NE 4000 /* entries: files 0 [0, 1700), 1 [1700, 2900), 2 [2900, 4000) */
 
 static lp_rng R;
+static int cut_cases; /* cases whose loader cut the 600-entry clusters into pieces */
 
 static int64_t rnd(int64_t lo, int64_t hi) { return lo + (int64_t)lp_rng_below(&R, (uint64_t)(hi - lo + 1)); }
 
@@ -30,7 +33,7 @@ typedef struct pcase {
     int rntuple;           /* the files: TTree or RNTuple */
     int split_ds;          /* 0: one dataset p0+p1+p2; 1: p0 and p1+p2 */
     int filter[2];         /* per dataset: 0 none, 1 x % 3 != 0, 2 x % 7 == 2 */
-    rf_loader_options o;
+    rf_loader_options o;   /* o.ntensors 3: without V */
 } pcase;
 
 static const char *const FILTERS[3] = {NULL, "x % 3 != 0", "x % 7 == 2"};
@@ -74,9 +77,10 @@ static void make_case(pcase *c)
     rf_loader_options *o = &c->o;
     *o = base_options();
     int64_t m = rnd(0, 9);
+    o->ntensors = rnd(0, 1) ? 4 : 3;
     o->mode = m < 7 ? RF_LOADER_NATIVE : m == 7 ? RF_LOADER_ROOT_638 : m == 8 ? RF_LOADER_ROOT_640 : RF_LOADER_ROOT_EAGER;
     o->batch_size = rnd(0, 3) ? rnd(1, 100) : rnd(101, 900);
-    o->chunk_size = rnd(1, 2000);
+    o->chunk_size = rnd(0, 2) ? rnd(1, 2000) : rnd(64, 599); /* the latter: 600-entry clusters cut */
     o->block_size = rnd(0, 1) ? rnd(o->mode == RF_LOADER_ROOT_638, 50) : rnd(1, 800); /* 6.38: >= 1 */
     o->batches_in_memory = rnd(1, 5);
     o->shuffle = rnd(0, 4) != 0;
@@ -224,6 +228,7 @@ static int run_case(const pcase *c, int idx)
             const rf_loader_stats *st = &p.st;
             CHECK(c->o.mode != RF_LOADER_NATIVE || st->read_amplification == 1.0, "case %d: read amplification %g",
                   idx, st->read_amplification);
+            cut_cases += part == 0 && r == 0 && st->largest_cluster < 600;
             CHECK(st->peak_buffer_bytes <= st->buffer_bound_bytes, "case %d part %d rank %d: peak buffer %lld "
                   "bytes over the bound %lld", idx, part, r, (long long)st->peak_buffer_bytes,
                   (long long)st->buffer_bound_bytes);
@@ -286,9 +291,9 @@ int main(void)
     fixture_dir_make();
     for (int f = 0; f < 2; f++) {
         rf_format fmt = f ? RF_FORMAT_RNTUPLE : RF_FORMAT_TTREE;
-        write_file(f ? "n0.root" : "t0.root", fmt, 0, 1700, 97);
+        write_file_baskets(f ? "n0.root" : "t0.root", fmt, 0, 1700, 97, 32);
         write_file(f ? "n1.root" : "t1.root", fmt, 1700, 1200, 13);
-        write_file(f ? "n2.root" : "t2.root", fmt, 2900, 1100, 600);
+        write_file_baskets(f ? "n2.root" : "t2.root", fmt, 2900, 1100, 600, 32);
     }
     for (int i = 0; i < n; i++) {
         pcase c;
@@ -303,6 +308,7 @@ int main(void)
                    (unsigned long long)c.o.seed, c.o.num_threads, (long long)c.o.prefetch_chunks);
     }
     fixture_dir_remove();
-    printf("%d cases\n", n);
+    CHECK(n < 50 || cut_cases >= n / 25, "%d of %d cases cut clusters into pieces", cut_cases, n);
+    printf("%d cases, %d with clusters cut into pieces\n", n, cut_cases);
     return check_summary();
 }

@@ -44,7 +44,7 @@ static sim_epoch epoch_of(const lp_shape *sh, const lp_config *c, int part, lp_e
 
 static void test_stream(void)
 {
-    lp_shape sh = {3, bounds3, NULL, 0, 1, NULL, NULL};
+    lp_shape sh = {3, bounds3, NULL, 0, 1, NULL, NULL, NULL};
     lp_config c = native();
     lp_epoch_info in;
     sim_epoch s = epoch_of(&sh, &c, 0, &in);
@@ -69,7 +69,7 @@ static void test_stream(void)
 static void test_batches_sorted(void)
 {
     int64_t b[2] = {0, 1000};
-    lp_shape sh = {1, b, NULL, 0, 1, NULL, NULL};
+    lp_shape sh = {1, b, NULL, 0, 1, NULL, NULL, NULL};
     lp_config c = native();
     c.shuffle = 1;
     c.batch_size = 100;
@@ -98,7 +98,7 @@ static void test_batches_sorted(void)
 
 static void test_ranks(void)
 {
-    lp_shape sh = {3, bounds3, NULL, 0, 1, NULL, NULL};
+    lp_shape sh = {3, bounds3, NULL, 0, 1, NULL, NULL, NULL};
     lp_config c = native();
     c.inference = 1;
     c.world_size = 2;
@@ -112,7 +112,7 @@ static void test_ranks(void)
         sim_free(&s);
     }
     int64_t b10[2] = {0, 10};
-    lp_shape ten = {1, b10, NULL, 0, 1, NULL, NULL};
+    lp_shape ten = {1, b10, NULL, 0, 1, NULL, NULL, NULL};
     c = native();
     c.world_size = 3; /* shares 3, 3, 4 */
     c.shuffle = 1;
@@ -133,7 +133,7 @@ static void test_balance(void)
 {
     int64_t b[3] = {0, 30, 40};
     size_t groups[3] = {0, 1, 2};
-    lp_shape sh = {2, b, NULL, 0, 2, groups, NULL}; /* class 0: 30 entries, class 1: 10 */
+    lp_shape sh = {2, b, NULL, 0, 2, groups, NULL, NULL}; /* class 0: 30 entries, class 1: 10 */
     lp_config c = native();
     c.chunk_size = 1000;
     c.shuffle = 1;
@@ -180,7 +180,7 @@ static void test_balance(void)
 static void test_figures(void)
 {
     int64_t b[2] = {0, 10}, many[101];
-    lp_shape one = {1, b, NULL, 0, 1, NULL, NULL};
+    lp_shape one = {1, b, NULL, 0, 1, NULL, NULL, NULL};
     lp_config c = native();
     c.mode = RF_LOADER_ROOT_638; /* T638 test01: chunks of 5, blocks of 2 over one cluster */
     c.chunk_size = 5;
@@ -194,7 +194,7 @@ static void test_figures(void)
     sim_free(&s);
     for (int i = 0; i <= 100; i++)
         many[i] = 10 * i;
-    lp_shape sh = {100, many, NULL, 0, 1, NULL, NULL};
+    lp_shape sh = {100, many, NULL, 0, 1, NULL, NULL, NULL};
     c = native();
     c.shuffle = 1;
     c.batch_size = 64;
@@ -207,13 +207,35 @@ static void test_figures(void)
     s = epoch_of(&sh, &c, 0, &in);
     CHECK(in.shuffle_quality < 0.2, "chunks of one cluster: quality %g", in.shuffle_quality);
     sim_free(&s);
+    /* the same 100 clusters as pieces of 10 file clusters (the loader's cut): quality counts
+     * the file clusters a batch draws from. Chunks of 100 entries (10 random pieces) reach
+     * more of them than chunks of one whole file cluster would (100 entries each, 4 in all). */
+    size_t unit[100], same[100] = {0};
+    for (int i = 0; i < 100; i++)
+        unit[i] = (size_t)i / 10;
+    lp_shape cut = {100, many, NULL, 0, 1, NULL, NULL, unit}, whole = cut;
+    int64_t ten[11];
+    for (int i = 0; i <= 10; i++)
+        ten[i] = 100 * i;
+    whole = (lp_shape){10, ten, NULL, 0, 1, NULL, NULL, NULL};
+    c.chunk_size = 100;
+    lp_epoch_info win;
+    sim_free((s = epoch_of(&whole, &c, 0, &win), &s));
+    s = epoch_of(&cut, &c, 0, &in);
+    CHECK(win.shuffle_quality < 0.15 && in.shuffle_quality > 3 * win.shuffle_quality, "pieces of file "
+          "clusters: quality %g, whole clusters %g", in.shuffle_quality, win.shuffle_quality);
+    sim_free(&s);
+    cut.unit = same; /* every piece of one file cluster: as good as a global shuffle */
+    s = epoch_of(&cut, &c, 0, &in);
+    CHECK(in.shuffle_quality == 1.0, "pieces of one file cluster: quality %g", in.shuffle_quality);
+    sim_free(&s);
 }
 
 /* Seed 0 draws a seed (never 0), different from run to run, and a plan given it as its
  * drawn seed replays the run. */
 static void test_drawn_seed(void)
 {
-    lp_shape sh = {3, bounds3, NULL, 0, 1, NULL, NULL};
+    lp_shape sh = {3, bounds3, NULL, 0, 1, NULL, NULL, NULL};
     lp_config c = native();
     c.seed = 0;
     c.shuffle = 1;
@@ -241,7 +263,7 @@ static void test_drawn_seed(void)
 
 static void test_refusals(void)
 {
-    lp_shape sh = {3, bounds3, NULL, 0, 1, NULL, NULL};
+    lp_shape sh = {3, bounds3, NULL, 0, 1, NULL, NULL, NULL};
     uint8_t labels[30] = {0};
     labels[7] = 5;
     typedef struct refusal {

@@ -130,7 +130,7 @@ static void make_config(tcase *t)
 
 static lp_shape shape_of(const tcase *t)
 {
-    lp_shape s = {t->nclusters, t->bounds, t->pass, t->filtered, t->ngroups, t->group_start, t->labels};
+    lp_shape s = {t->nclusters, t->bounds, t->pass, t->filtered, t->ngroups, t->group_start, t->labels, NULL};
     return s;
 }
 

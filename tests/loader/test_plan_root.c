@@ -85,7 +85,7 @@ static void run(const fx *f, const lp_config *cfg, int64_t epoch, result *r)
                 sel2raw[S++] = i;
             }
     }
-    lp_shape sh = {f->nclusters, f->bounds, pass, f->filtered, f->ngroups, f->group_start, NULL};
+    lp_shape sh = {f->nclusters, f->bounds, pass, f->filtered, f->ngroups, f->group_start, NULL, NULL};
     lp_plan *p;
     rf_error err = {0};
     r->status = lp_plan_create(&sh, cfg, &p, &err);
