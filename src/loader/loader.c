@@ -212,8 +212,8 @@ static int64_t common_block_end(const rf_loader *l, size_t d, int64_t pos, int64
     return p < end ? p : end;
 }
 
-/* Cluster c of dataset d as pieces ending where all the loader's columns end a basket or
- * page: *n ends into out (out may be NULL to count). The native mode without filters or a
+/* Cluster [a, b) of dataset d as pieces ending where all the loader's columns end a basket
+ * or page: returns their number and writes their ends to out (NULL: only counts). The native mode without filters or a
  * label pass (which read other columns) cuts a cluster larger than a chunk when every piece
  * holds at most a quarter chunk: blocks, and so chunks, are then smaller than the cluster
  * (bounded memory, rows drawn from many places) while every basket and page is still decoded

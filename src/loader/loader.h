@@ -200,7 +200,7 @@ struct rf_loader {
     int64_t *ds_first;         /* first global raw entry of each dataset (nds + 1) */
     size_t *ds_cluster;        /* first cluster of each dataset (nds + 1) */
     int64_t *bounds;           /* global raw cluster boundaries (or of their pieces: loader.c) */
-    size_t *unit;              /* each one's file cluster (the shuffle quality's unit) */
+    size_t *unit;              /* each piece's cluster in the files (the shuffle quality's unit) */
     size_t nclusters;
     int64_t *pass;             /* entries of each cluster passing the filters */
     _Atomic uint64_t *passbits; /* which raw entries pass (NULL: every one) */
