@@ -51,6 +51,29 @@ def test_partial_epoch_projected():
     assert 1.0 < r["seconds"] < 1.6, r["seconds"]  # projected, not the ~0.5 s it ran
 
 
+def test_steady_epochs():
+    """Epochs 2..N (rootfeed's re-iterable loader) are timed alone and check their rows."""
+    torch = need("torch")
+    info = dict(rows=ROWS, label_sum=float(ROWS // 2), features=[f"f{i}" for i in range(F)])
+
+    class Epochs:
+        def __init__(self, short_from):
+            self.n, self.short_from = 0, short_from
+
+        def __iter__(self):
+            self.n += 1
+            rows = ROWS - B if self.n >= self.short_from else ROWS  # a lost batch from then on
+            return ((torch.zeros(B, F), (torch.arange(i, i + B) % 2).float()) for i in range(0, rows, B))
+
+    for short_from, ok in ((99, True), (2, False)):
+        common.restart_clock()
+        out = io.StringIO()
+        with redirect_stdout(out):
+            common.report(SimpleNamespace(info=info, epochs=3, budget=0), Epochs(short_from))
+        r = json.loads(out.getvalue())
+        assert r["ok"] is ok and r["rows"] == ROWS and r["steady_seconds"] > 0, r
+
+
 def test_report_ratios(tmp_path):
     need("matplotlib")
     import report
