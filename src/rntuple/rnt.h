@@ -195,6 +195,8 @@ typedef struct rnt_pcache {
     uint64_t offset, size; /* the page's stored bytes */
     int64_t nelems;
     int valid;
+    const uint8_t *view; /* the page's stored bytes themselves, where they need no decoding
+                          * and the source's views live until close; else NULL and buf */
     uint8_t *buf;
     size_t cap;
 } rnt_pcache;

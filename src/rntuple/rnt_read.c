@@ -143,11 +143,26 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     }
     rnt_pcache *pc = &im->cache[phys];
     if (pc->valid && pc->offset == pg->offset && pc->size == pg->size && pc->nelems == pg->nelems) {
-        *out = pc->buf;
+        *out = pc->view ? pc->view : pc->buf;
         *raw = part;
         return RF_OK;
     }
     pc->valid = 0;
+    pc->view = NULL;
+    if (pg->size == ulen && t->file->src->stable_views && (part || rnt_page_is_plain(col, rnt_coltype_natural(col->type)))) {
+        /* stored as it is read (uncompressed; split or not): kept as a view of the source,
+         * checksummed once, instead of a copy */
+        const uint8_t *stored = NULL;
+        RF_TRY(page_stored(t, im, pg, ulen, &stored, err));
+        if (stored != im->raw) { /* (im->raw: the source could not view it after all) */
+            pc->view = stored;
+            pc->valid = 1;
+            pc->offset = pg->offset, pc->size = pg->size, pc->nelems = pg->nelems;
+            *out = stored;
+            *raw = part;
+            return RF_OK;
+        }
+    }
     if (bytes > pc->cap && im->cache_bytes - pc->cap + bytes > RNT_CACHE_LIMIT) {
         RF_TRY(grow(&im->nat, &im->nat_cap, bytes, err));
         *out = im->nat;

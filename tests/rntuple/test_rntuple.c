@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "rootfeed.h"
+#include "rootfeed_writer.h"
 #include "common/table.h"
 #include "io/source.h"
 #include "rntuple/rnt.h"
@@ -124,10 +127,8 @@ static int same_slice(const rf_column_data *full, const rf_column_data *part, in
 }
 
 /* Reads every column whole and in ranges crossing cluster borders; compares the slices. */
-static void ranges_check(const char *name, const char *obj)
+static void ranges_check_path(const char *path, const char *name, const char *obj)
 {
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
     rf_file *f;
     rf_table *t;
     rf_error err;
@@ -169,6 +170,121 @@ static void ranges_check(const char *name, const char *obj)
     rf_column_data_free(&part);
     rf_table_close(t);
     rf_file_close(f);
+}
+
+static void ranges_check(const char *name, const char *obj)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    ranges_check_path(path, name, obj);
+}
+
+/* Reads every column of a table in a copy of a file in steps of 37 entries (parts of pages)
+ * after flipping a bit at `off`; expects `want` with the message naming `needle`. */
+static void flip_parts_expect(const uint8_t *file, size_t n, const char *obj, size_t off, rf_status want,
+                              const char *needle)
+{
+    uint8_t *b = malloc(n);
+    memcpy(b, file, n);
+    b[off] ^= 0x10;
+    rf_file *f;
+    rf_table *t;
+    rf_error err = {RF_OK, ""};
+    rf_status s = open_mem(b, n, obj, &f, &t, &err);
+    rf_column_data d;
+    rf_column_data_init(&d);
+    for (size_t c = 0; s == RF_OK && c < rf_table_ncolumns(t); c++)
+        for (int64_t a = 0; s == RF_OK && a < rf_table_entries(t); a += 37)
+            s = rf_table_read(t, c, a, a + 37 < rf_table_entries(t) ? a + 37 : rf_table_entries(t), &d, &err);
+    CHECK(s == want && strstr(err.msg, needle), "bit at %zu: got %s '%s', want %s naming '%s'", off,
+          rf_status_name(s), err.msg, rf_status_name(want), needle);
+    rf_column_data_free(&d);
+    rf_table_close(t);
+    rf_file_close(f);
+    free(b);
+}
+
+/* Pages stored uncompressed, read in parts: served from the source's own bytes where its
+ * views live until close (a mapped file, memory), from a copy where they do not (pread);
+ * either way equal to a whole read, and checksummed (a flipped bit in a page fails a part
+ * read). The file: rootfeed's writer, no compression, 256-byte pages, 3 clusters. */
+static void test_stored_pages(void)
+{
+    char path[] = "/tmp/rootfeed-test-stored-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0, "mkstemp");
+    if (fd < 0)
+        return;
+    close(fd);
+    enum { N = 3000 };
+    float *fv = malloc(N * sizeof *fv), *jv = malloc(3 * N * sizeof *jv);
+    int64_t *iv = malloc(N * sizeof *iv), *off = malloc((N + 1) * sizeof *off);
+    off[0] = 0;
+    for (int64_t i = 0; i < N; i++) {
+        fv[i] = (float)i * 0.37f - 100.0f;
+        iv[i] = i * i - 7;
+        off[i + 1] = off[i] + i % 4;
+    }
+    for (int64_t k = 0; k < off[N]; k++)
+        jv[k] = (float)k * 1.5f;
+    rf_writer_options o;
+    rf_writer_options_init(&o);
+    o.format = RF_FORMAT_RNTUPLE;
+    o.compression = 0;
+    o.basket_bytes = 256;
+    o.cluster_entries = 1000;
+    rf_writer *w;
+    rf_error err;
+    rf_writer_column cols[3] = {{.name = "f", .dtype = RF_FLOAT32, .kind = RF_KIND_FLAT},
+                                {.name = "i", .dtype = RF_INT64, .kind = RF_KIND_FLAT},
+                                {.name = "v", .dtype = RF_FLOAT32, .kind = RF_KIND_JAGGED, .nlevels = 1}};
+    rf_column_data d[3] = {{0}};
+    for (int c = 0; c < 3; c++)
+        d[c].dtype = cols[c].dtype, d[c].nentries = N;
+    d[0].values = fv, d[0].nvalues = N;
+    d[1].values = iv, d[1].nvalues = N;
+    d[2].values = jv, d[2].nvalues = off[N], d[2].nlevels = 1, d[2].offsets[0] = off;
+    rf_status s = rf_writer_open(path, "t", &o, &w, &err);
+    for (int c = 0; s == RF_OK && c < 3; c++)
+        s = rf_writer_add_column(w, &cols[c], &err);
+    if (s == RF_OK)
+        s = rf_writer_append(w, d, 3, &err);
+    s = s == RF_OK ? rf_writer_close(w, &err) : (rf_writer_abort(w), s);
+    CHECK(s == RF_OK, "writing %s: %s", path, err.msg);
+    free(fv), free(jv), free(iv), free(off);
+    if (s != RF_OK) {
+        remove(path);
+        return;
+    }
+    ranges_check_path(path, "stored pages (mapped)", "t");
+    setenv("ROOTFEED_IO", "pread", 1);
+    ranges_check_path(path, "stored pages (pread)", "t");
+    unsetenv("ROOTFEED_IO");
+    /* a flipped bit in the last page: each page of the file is checked when read in parts */
+    FILE *fp = fopen(path, "rb");
+    size_t n = 0;
+    uint8_t *b = malloc(1 << 20);
+    if (fp) {
+        n = fread(b, 1, 1 << 20, fp);
+        fclose(fp);
+    }
+    rf_file *f;
+    rf_table *t;
+    if (open_mem(b, n, "t", &f, &t, &err) == RF_OK) {
+        rnt_impl *im = t->impl;
+        const rnt_page *pg = &im->d.pages[im->d.npages - 1];
+        CHECK(pg->checksum && pg->size > 4, "the writer's pages carry checksums");
+        uint64_t at = pg->offset;
+        rf_table_close(t);
+        rf_file_close(f);
+        char needle[64];
+        snprintf(needle, sizeof needle, "page at offset %llu: checksum", (unsigned long long)at);
+        flip_parts_expect(b, n, "t", (size_t)at + 2, RF_ERR_CHECKSUM, needle);
+    } else {
+        CHECK(0, "opening the written file from memory: %s", err.msg);
+    }
+    free(b);
+    remove(path);
 }
 
 static void test_ranges(void)
@@ -276,6 +392,7 @@ int main(void)
         return check_summary();
     test_checksums();
     test_ranges();
+    test_stored_pages();
     test_extension();
     test_several();
     test_truncated();
