@@ -1,7 +1,8 @@
 /* fuzz_rntuple.c - fuzz target for the RNTuple path: opens the input as a whole ROOT file
  * from memory, opens every ROOT::RNTuple in it and reads every readable column over a few
- * entry ranges (the first and the last entries, capped so that a claimed huge entry count
- * costs no time). Any input must end in a status, never a crash, leak or hang. */
+ * entry ranges (the first and the last entries, and from entry 1 on, which reads parts of
+ * pages; capped so that a claimed huge entry count costs no time). Any input must end in a
+ * status, never a crash, leak or hang. */
 #include <stdint.h>
 #include <string.h>
 
@@ -23,6 +24,8 @@ static void read_column(rf_table *t, size_t c, rf_column_data *d)
     int64_t a = 0, b = n < span ? n : span;
     rf_error err;
     rf_table_read(t, c, a, b, d, &err);
+    if (b > 1) /* parts of pages: the page cache, and views of stored pages */
+        rf_table_read(t, c, 1, b, d, &err);
     for (int64_t e = 0, k = 0; e >= 0 && e < n && k < 64; k++) /* the page edges, as the loader cuts */
         e = rf_table_block_end(t, c, e);
     if (n > span)
