@@ -149,12 +149,15 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     }
     pc->valid = 0;
     pc->view = NULL;
-    if (pg->size == ulen && t->file->src->stable_views && (part || rnt_page_is_plain(col, rnt_coltype_natural(col->type)))) {
+    rf_dtype nat = rnt_coltype_natural(col->type);
+    if (pg->size == ulen && t->file->src->stable_views && (part || rnt_page_is_plain(col, nat))) {
         /* stored as it is read (uncompressed; split or not): kept as a view of the source,
-         * checksummed once, instead of a copy */
+         * checksummed once, instead of a copy. Split pages are read byte by byte; plain ones
+         * are converted as arrays of their type, so their view must be aligned to it (im->raw:
+         * the source could not view the page after all). */
         const uint8_t *stored = NULL;
         RF_TRY(page_stored(t, im, pg, ulen, &stored, err));
-        if (stored != im->raw) { /* (im->raw: the source could not view it after all) */
+        if (stored != im->raw && (part || (uintptr_t)stored % rf_dtype_size(nat) == 0)) {
             pc->view = stored;
             pc->valid = 1;
             pc->offset = pg->offset, pc->size = pg->size, pc->nelems = pg->nelems;
