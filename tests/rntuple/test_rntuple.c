@@ -52,17 +52,17 @@ static rf_status open_mem(const uint8_t *b, size_t n, const char *obj, rf_file *
     return rf_table_open(*f, obj, t, err);
 }
 
-/* Flips one bit at `off` of a copy of the file and expects opening (and reading every
- * column of) `obj` to fail with `want`, the message naming `needle`. */
-static void flip_expect(const char *name, const char *obj, size_t off, rf_status want, const char *needle)
+/* Flips one bit at `off` of a copy of a file's n bytes and expects opening `obj` and reading
+ * every column - whole (step 0), or `step` entries at a time: parts of pages - to fail with
+ * `want`, the message naming `needle`. */
+static void flip_bytes_expect(const uint8_t *file, size_t n, const char *name, const char *obj, size_t off,
+                              int64_t step, rf_status want, const char *needle)
 {
-    size_t n;
-    uint8_t *b = load(name, &n);
-    CHECK(b && off < n, "%s: cannot load or offset %zu outside", name, off);
-    if (!b || off >= n) {
-        free(b);
+    CHECK(off < n, "%s: offset %zu outside", name, off);
+    if (off >= n)
         return;
-    }
+    uint8_t *b = malloc(n);
+    memcpy(b, file, n);
     b[off] ^= 0x10;
     rf_file *f;
     rf_table *t;
@@ -70,14 +70,27 @@ static void flip_expect(const char *name, const char *obj, size_t off, rf_status
     rf_status s = open_mem(b, n, obj, &f, &t, &err);
     rf_column_data d;
     rf_column_data_init(&d);
-    for (size_t c = 0; s == RF_OK && c < rf_table_ncolumns(t); c++)
-        if (!rf_table_column(t, c)->unsupported)
-            s = rf_table_read(t, c, 0, rf_table_entries(t), &d, &err);
+    for (size_t c = 0; s == RF_OK && c < rf_table_ncolumns(t); c++) {
+        int64_t all = rf_table_entries(t), w = step ? step : all ? all : 1;
+        for (int64_t a = 0; s == RF_OK && !rf_table_column(t, c)->unsupported && (a < all || a == 0); a += w)
+            s = rf_table_read(t, c, a, a + w < all ? a + w : all, &d, &err);
+    }
     CHECK(s == want && strstr(err.msg, needle), "%s bit at %zu: got %s '%s', want %s naming '%s'", name, off,
-           rf_status_name(s), err.msg, rf_status_name(want), needle);
+          rf_status_name(s), err.msg, rf_status_name(want), needle);
     rf_column_data_free(&d);
     rf_table_close(t);
     rf_file_close(f);
+    free(b);
+}
+
+/* flip_bytes_expect on a file of the corpus, reading whole columns. */
+static void flip_expect(const char *name, const char *obj, size_t off, rf_status want, const char *needle)
+{
+    size_t n;
+    uint8_t *b = load(name, &n);
+    CHECK(b, "%s: cannot load", name);
+    if (b)
+        flip_bytes_expect(b, n, name, obj, off, 0, want, needle);
     free(b);
 }
 
@@ -179,31 +192,6 @@ static void ranges_check(const char *name, const char *obj)
     ranges_check_path(path, name, obj);
 }
 
-/* Reads every column of a table in a copy of a file in steps of 37 entries (parts of pages)
- * after flipping a bit at `off`; expects `want` with the message naming `needle`. */
-static void flip_parts_expect(const uint8_t *file, size_t n, const char *obj, size_t off, rf_status want,
-                              const char *needle)
-{
-    uint8_t *b = malloc(n);
-    memcpy(b, file, n);
-    b[off] ^= 0x10;
-    rf_file *f;
-    rf_table *t;
-    rf_error err = {RF_OK, ""};
-    rf_status s = open_mem(b, n, obj, &f, &t, &err);
-    rf_column_data d;
-    rf_column_data_init(&d);
-    for (size_t c = 0; s == RF_OK && c < rf_table_ncolumns(t); c++)
-        for (int64_t a = 0; s == RF_OK && a < rf_table_entries(t); a += 37)
-            s = rf_table_read(t, c, a, a + 37 < rf_table_entries(t) ? a + 37 : rf_table_entries(t), &d, &err);
-    CHECK(s == want && strstr(err.msg, needle), "bit at %zu: got %s '%s', want %s naming '%s'", off,
-          rf_status_name(s), err.msg, rf_status_name(want), needle);
-    rf_column_data_free(&d);
-    rf_table_close(t);
-    rf_file_close(f);
-    free(b);
-}
-
 /* Pages stored uncompressed, read in parts: served from the source's own bytes where its
  * views live until close (a mapped file, memory), from a copy where they do not (pread);
  * either way equal to a whole read, and checksummed (a flipped bit in a page fails a part
@@ -279,7 +267,7 @@ static void test_stored_pages(void)
         rf_file_close(f);
         char needle[64];
         snprintf(needle, sizeof needle, "page at offset %llu: checksum", (unsigned long long)at);
-        flip_parts_expect(b, n, "t", (size_t)at + 2, RF_ERR_CHECKSUM, needle);
+        flip_bytes_expect(b, n, "stored pages", "t", (size_t)at + 2, 37, RF_ERR_CHECKSUM, needle);
     } else {
         CHECK(0, "opening the written file from memory: %s", err.msg);
     }
