@@ -221,7 +221,7 @@ static void test_stored_pages(void)
     o.compression = 0;
     o.basket_bytes = 256;
     o.cluster_entries = 1000;
-    rf_writer *w;
+    rf_writer *w = NULL;
     rf_error err;
     rf_writer_column cols[3] = {{.name = "f", .dtype = RF_FLOAT32, .kind = RF_KIND_FLAT},
                                 {.name = "i", .dtype = RF_INT64, .kind = RF_KIND_FLAT},
@@ -237,7 +237,10 @@ static void test_stored_pages(void)
         s = rf_writer_add_column(w, &cols[c], &err);
     if (s == RF_OK)
         s = rf_writer_append(w, d, 3, &err);
-    s = s == RF_OK ? rf_writer_close(w, &err) : (rf_writer_abort(w), s);
+    if (s == RF_OK)
+        s = rf_writer_close(w, &err);
+    else if (w)
+        rf_writer_abort(w);
     CHECK(s == RF_OK, "writing %s: %s", path, err.msg);
     free(fv), free(jv), free(iv), free(off);
     if (s != RF_OK) {
