@@ -21,10 +21,9 @@ static char dir[1024];
 
 #include "../common/check.h"
 
-static uint8_t *load(const char *name, size_t *n)
+/* A whole file's bytes (NULL if it cannot be opened). */
+static uint8_t *load_path(const char *path, size_t *n)
 {
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
@@ -35,6 +34,14 @@ static uint8_t *load(const char *name, size_t *n)
     *n = fread(b, 1, (size_t)len, f);
     fclose(f);
     return b;
+}
+
+/* A file of the corpus. */
+static uint8_t *load(const char *name, size_t *n)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return load_path(path, n);
 }
 
 /* Opens a file from memory and the named table in it. */
@@ -252,16 +259,11 @@ static void test_stored_pages(void)
     ranges_check_path(path, "stored pages (pread)", "t");
     unsetenv("ROOTFEED_IO");
     /* a flipped bit in the last page: each page of the file is checked when read in parts */
-    FILE *fp = fopen(path, "rb");
     size_t n = 0;
-    uint8_t *b = malloc(1 << 20);
-    if (fp) {
-        n = fread(b, 1, 1 << 20, fp);
-        fclose(fp);
-    }
+    uint8_t *b = load_path(path, &n);
     rf_file *f;
     rf_table *t;
-    if (open_mem(b, n, "t", &f, &t, &err) == RF_OK) {
+    if (b && open_mem(b, n, "t", &f, &t, &err) == RF_OK) {
         rnt_impl *im = t->impl;
         const rnt_page *pg = &im->d.pages[im->d.npages - 1];
         CHECK(pg->checksum && pg->size > 4, "the writer's pages carry checksums");
@@ -272,7 +274,7 @@ static void test_stored_pages(void)
         snprintf(needle, sizeof needle, "page at offset %llu: checksum", (unsigned long long)at);
         flip_bytes_expect(b, n, "stored pages", "t", (size_t)at + 2, 37, RF_ERR_CHECKSUM, needle);
     } else {
-        CHECK(0, "opening the written file from memory: %s", err.msg);
+        CHECK(0, "opening the written file from memory: %s", b ? err.msg : "cannot read it");
     }
     free(b);
     remove(path);
