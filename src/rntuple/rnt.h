@@ -175,10 +175,19 @@ int rnt_page_is_plain(const rnt_column *col, rf_dtype out);
 /* Decodes n elements of a page (src, plain decompressed bytes) into dst in the column's
  * natural dtype, in one pass (un-split, zigzag and delta fused). */
 void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n, void *dst);
-/* 1 when each element of a page decodes on its own (split, zigzag): a part of the page is
- * decoded from the page's bytes by rnt_page_decode_part, elements [a, b) of n into dst. */
+/* Where the last part decode of a delta-coded page ended: the next element and the running
+ * total there, so that reads in order go on without summing the page from its start. */
+typedef struct rnt_cursor {
+    int64_t pos;
+    uint64_t run;
+} rnt_cursor;
+/* 1 when a part of a page decodes from the page's bytes (split, zigzag, and the delta of
+ * split index columns, from a cursor): elements [a, b) of n into dst by
+ * rnt_page_decode_part; cur (of this page's bytes, {0, 0} for a new page) is used and moved
+ * by delta-coded columns only. */
 int rnt_page_decodes_part(const rnt_column *col);
-void rnt_page_decode_part(const rnt_column *col, const uint8_t *src, int64_t n, int64_t a, int64_t b, void *dst);
+void rnt_page_decode_part(const rnt_column *col, const uint8_t *src, int64_t n, int64_t a, int64_t b, void *dst,
+                          rnt_cursor *cur);
 /* memcpy with non-temporal stores (where available) for outputs that will not stay in cache. */
 void rnt_stream_copy(void *dst, const void *src, size_t n);
 /* Reads writing at least this many output bytes copy pages (shared, cut or stored as they
@@ -199,6 +208,7 @@ typedef struct rnt_pcache {
                           * and the source's views live until close; else NULL and buf */
     uint8_t *buf;
     size_t cap;
+    rnt_cursor cur; /* delta-coded pages: where the last part read ended */
 } rnt_pcache;
 
 #define RNT_CACHE_LIMIT ((uint64_t)512 << 20)

@@ -308,22 +308,51 @@ int rnt_page_decodes_part(const rnt_column *col)
     switch (col->type) {
     case CT_SINT16: case CT_SINT32: case CT_SINT64:
     case CT_SUINT16: case CT_SREAL32: case CT_SREAL64: case CT_SUINT32: case CT_SUINT64:
+    case CT_SINDEX32: case CT_SINDEX64:
         return 1;
     default:
         return 0;
     }
 }
 
-void rnt_page_decode_part(const rnt_column *col, const uint8_t *src, int64_t n, int64_t a, int64_t b, void *dst)
+void rnt_page_decode_part(const rnt_column *col, const uint8_t *src, int64_t n, int64_t a, int64_t b, void *dst,
+                          rnt_cursor *cur)
 {
-    int w = col->bits / 8, zz = col->type == CT_SINT16 || col->type == CT_SINT32 || col->type == CT_SINT64;
-    for (size_t i = (size_t)a; i < (size_t)b; i += BLK) { /* zigzag while the block is in L1 */
+    int w = col->bits / 8;
+    int xf = col->type == CT_SINT16 || col->type == CT_SINT32 || col->type == CT_SINT64 ? XF_ZIGZAG
+           : col->type == CT_SINDEX32 || col->type == CT_SINDEX64              ? XF_DELTA
+                                                                                : XF_NONE;
+    uint64_t run = 0;
+    if (xf == XF_DELTA) { /* the running total at a: summed on from the cursor, back from it
+                           * (index reads start one element before the last one ended), or
+                           * from the page's start */
+        uint64_t tmp[BLK];
+        size_t i = 0;
+        if (cur->pos <= a) {
+            i = (size_t)cur->pos, run = cur->run;
+        } else if (cur->pos - a <= BLK) {
+            size_t m = (size_t)(cur->pos - a);
+            unsplit_part(src, (size_t)a, m, (size_t)n, w, (uint8_t *)tmp);
+            run = cur->run;
+            for (size_t k = 0; k < m; k++)
+                run -= w == 4 ? ((const uint32_t *)(const void *)tmp)[k] : tmp[k];
+            i = (size_t)a;
+        }
+        for (size_t m; i < (size_t)a; i += m) {
+            m = (size_t)a - i < BLK ? (size_t)a - i : BLK;
+            unsplit_part(src, i, m, (size_t)n, w, (uint8_t *)tmp);
+            transform((uint8_t *)tmp, m, w, XF_DELTA, &run);
+        }
+    }
+    for (size_t i = (size_t)a; i < (size_t)b; i += BLK) { /* transformed while the block is in L1 */
         size_t m = (size_t)b - i < BLK ? (size_t)b - i : BLK;
         uint8_t *d = (uint8_t *)dst + (i - (size_t)a) * (size_t)w;
         unsplit_part(src, i, m, (size_t)n, w, d);
-        if (zz)
-            transform(d, m, w, XF_ZIGZAG, NULL);
+        if (xf != XF_NONE)
+            transform(d, m, w, xf, &run);
     }
+    if (xf == XF_DELTA)
+        *cur = (rnt_cursor){b, run};
 }
 
 /* ---- dtype conversion ---- */

@@ -124,10 +124,10 @@ static rf_status page_decode_into(rf_table *t, rnt_impl *im, const rnt_column *c
 
 /* Page pgi of physical column phys, kept per column (keyed by its stored bytes) so that reads
  * which cut a page (slices of the loader) decompress it once, not once per read, and so that
- * locators sharing one blob decode it once. Pages whose elements decode one by one are kept
- * as their decompressed bytes (*raw = 1: each read decodes its part straight into its
- * output), the others decoded. Falls back to an uncached scratch page past the cache's memory
- * limit. */
+ * locators sharing one blob decode it once. Pages whose parts decode from their bytes (split
+ * types; split index columns from the cursor where the last read ended) are kept as their
+ * decompressed bytes (*raw = 1: each read decodes its part straight into its output), the
+ * others decoded. Falls back to an uncached scratch page past the cache's memory limit. */
 static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pgi, uint64_t ulen,
                              const uint8_t **out, int *raw, rf_error *err)
 {
@@ -149,6 +149,7 @@ static rf_status cached_page(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t 
     }
     pc->valid = 0;
     pc->view = NULL;
+    pc->cur = (rnt_cursor){0, 0};
     rf_dtype nat = rnt_coltype_natural(col->type);
     if (pg->size == ulen && t->file->src->stable_views && (part || rnt_page_is_plain(col, nat))) {
         /* stored as it is read (uncompressed; split or not): kept as a view of the source,
@@ -215,12 +216,12 @@ static rf_status page_read(rf_table *t, rnt_impl *im, uint32_t phys, uint64_t pg
     } else
         RF_TRY(cached_page(t, im, phys, pgi, ulen, &src, &raw, err));
     if (raw && nat == dt) {
-        rnt_page_decode_part(col, src, pg->nelems, a, b, dst);
+        rnt_page_decode_part(col, src, pg->nelems, a, b, dst, &im->cache[phys].cur);
         return RF_OK;
     }
     if (raw) { /* decoded into im->nat (unused: the page is cached), then converted */
         RF_TRY(grow(&im->nat, &im->nat_cap, (uint64_t)(b - a) * rf_dtype_size(nat), err));
-        rnt_page_decode_part(col, src, pg->nelems, a, b, im->nat);
+        rnt_page_decode_part(col, src, pg->nelems, a, b, im->nat, &im->cache[phys].cur);
         rnt_convert(nat, im->nat, dt, dst, b - a);
         return RF_OK;
     }

@@ -122,6 +122,23 @@ static int check_type(uint16_t type, uint16_t bits, size_t n, int special_halves
         ok &= !memcmp(dst, want, n * esz);
         ok &= dst[n * esz] == 0xa5; /* nothing written past the end */
     }
+    if (rnt_page_decodes_part(&col)) { /* parts: in order, every other one from the element
+                                         * before (as index reads: the delta cursor steps back), then anywhere */
+        rnt_cursor cur = {0, 0};
+        for (size_t a = 0, b, k = 0; a < n; a = b, k++) {
+            size_t a0 = k % 2 && a ? a - 1 : a;
+            b = a + 1 + rnd8() * 5u;
+            b = b < n ? b : n;
+            rnt_page_decode_part(&col, src, (int64_t)n, (int64_t)a0, (int64_t)b, got, &cur);
+            ok &= !memcmp(got, want + a0 * esz, (b - a0) * esz);
+        }
+        for (int r = 0; r < 64 && n; r++) {
+            size_t a = ((size_t)rnd8() << 16 | (size_t)rnd8() << 8 | rnd8()) % n, b = a + rnd8() * 9u;
+            b = b < n ? b : n;
+            rnt_page_decode_part(&col, src, (int64_t)n, (int64_t)a, (int64_t)b, got, &cur);
+            ok &= !memcmp(got, want + a * esz, (b - a) * esz);
+        }
+    }
     free(src), free(want), free(got);
     return ok;
 }
