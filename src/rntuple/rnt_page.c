@@ -278,25 +278,35 @@ static void unpack_bits(const rnt_column *col, const uint8_t *src, size_t n, voi
     }
 }
 
+/* The transform of a split column type after its un-split (XF_*), -1 for other types. */
+static int split_transform(uint16_t type)
+{
+    switch (type) {
+    case CT_SINT16: case CT_SINT32: case CT_SINT64:
+        return XF_ZIGZAG;
+    case CT_SINDEX32: case CT_SINDEX64:
+        return XF_DELTA;
+    case CT_SUINT16: case CT_SREAL32: case CT_SREAL64: case CT_SUINT32: case CT_SUINT64:
+        return XF_NONE;
+    default:
+        return -1;
+    }
+}
+
 void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n64, void *dst)
 {
     size_t n = (size_t)n64;
-    int w = col->bits / 8;
+    int w = col->bits / 8, xf = split_transform(col->type);
+    if (xf >= 0) {
+        unsplit_page(src, n, w, xf, dst);
+        return;
+    }
     switch (col->type) {
     case CT_BIT: case CT_TRUNC: case CT_QUANT:
         unpack_bits(col, src, n, dst);
         return;
     case CT_REAL16: case CT_SREAL16:
         halves(src, n, col->type == CT_SREAL16, dst);
-        return;
-    case CT_SINT16: case CT_SINT32: case CT_SINT64:
-        unsplit_page(src, n, w, XF_ZIGZAG, dst);
-        return;
-    case CT_SINDEX32: case CT_SINDEX64:
-        unsplit_page(src, n, w, XF_DELTA, dst);
-        return;
-    case CT_SUINT16: case CT_SREAL32: case CT_SREAL64: case CT_SUINT32: case CT_SUINT64:
-        unsplit_page(src, n, w, XF_NONE, dst);
         return;
     default:
         memcpy(dst, src, n * (size_t)w);
@@ -305,23 +315,13 @@ void rnt_page_decode(const rnt_column *col, const uint8_t *src, int64_t n64, voi
 
 int rnt_page_decodes_part(const rnt_column *col)
 {
-    switch (col->type) {
-    case CT_SINT16: case CT_SINT32: case CT_SINT64:
-    case CT_SUINT16: case CT_SREAL32: case CT_SREAL64: case CT_SUINT32: case CT_SUINT64:
-    case CT_SINDEX32: case CT_SINDEX64:
-        return 1;
-    default:
-        return 0;
-    }
+    return split_transform(col->type) >= 0;
 }
 
 void rnt_page_decode_part(const rnt_column *col, const uint8_t *src, int64_t n, int64_t a, int64_t b, void *dst,
                           rnt_cursor *cur)
 {
-    int w = col->bits / 8;
-    int xf = col->type == CT_SINT16 || col->type == CT_SINT32 || col->type == CT_SINT64 ? XF_ZIGZAG
-           : col->type == CT_SINDEX32 || col->type == CT_SINDEX64              ? XF_DELTA
-                                                                                : XF_NONE;
+    int w = col->bits / 8, xf = split_transform(col->type);
     uint64_t run = 0;
     if (xf == XF_DELTA) { /* the running total at a: summed on from the cursor, back from it
                            * (index reads start one element before the last one ended), or
