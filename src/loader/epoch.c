@@ -54,6 +54,15 @@ void lb_spares_free(rf_loader *l)
         lb_bufs_free(&l->spare[--l->nspare]);
 }
 
+/* Chunks read ahead of the one being delivered: prefetch_chunks; with big pieces, whose tasks
+ * each read a whole piece (a chunk's few tasks keep few workers busy), at least one per
+ * worker. */
+size_t lb_ahead(const rf_loader *l)
+{
+    size_t p = (size_t)l->opt.prefetch_chunks, t = (size_t)l->nthreads;
+    return l->big_pieces && t > p ? t : p;
+}
+
 /* Invalidates the epoch's queued tasks and waits for the running ones. */
 void lb_epoch_end(rf_loader *l)
 {
@@ -110,7 +119,7 @@ rf_status rf_loader_start(rf_loader *l, rf_part part, int64_t epoch, int64_t fir
     /* two chunks being delivered (a batch spans them) and the prefetched ones; stream: each
      * block up to a batch longer than its chunk; leftover: three batches being assembled (two
      * of leftovers, the remainder). Each tensor 64-byte aligned. */
-    size_t ahead = (size_t)l->opt.prefetch_chunks, B = (size_t)l->opt.batch_size;
+    size_t ahead = lb_ahead(l), B = (size_t)l->opt.batch_size;
     size_t rows = (2 + ahead) * (size_t)in->max_chunk_rows + (lp_epoch_stream(l->e) ? 2 + ahead : 3) * B;
     l->st.buffer_bound_bytes = (int64_t)(rows * l->sh->row_bytes + (5 + ahead) * 64 * l->sh->nt);
     l->sh->block_bytes = ((size_t)in->max_chunk_rows + B) * l->sh->row_bytes + 64 * l->sh->nt;
@@ -373,10 +382,10 @@ rf_status rf_loader_next(rf_loader *l, rf_batch **out, rf_error *err)
         first->block = NULL;
         cur++;
     }
-    /* the prefetch: prefetch_chunks ahead of the chunk being delivered (not of one entered for
+    /* the prefetch: lb_ahead chunks ahead of the chunk being delivered (not of one entered for
      * the tail of a batch that spans two: its block would be a third alive) */
     pthread_mutex_lock(&l->mu);
-    rf_status s = schedule(l, cur + 1 + (size_t)l->opt.prefetch_chunks, err);
+    rf_status s = schedule(l, cur + 1 + lb_ahead(l), err);
     pthread_mutex_unlock(&l->mu);
     RF_TRY(s);
     RF_TRY(enter_upto(l, kmax, err));

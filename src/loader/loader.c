@@ -213,26 +213,32 @@ static int64_t common_block_end(const rf_loader *l, size_t d, int64_t pos, int64
 }
 
 /* Cluster [a, b) of dataset d as pieces ending where all the loader's columns end a basket
- * or page: returns their number and writes their ends to out (NULL: only counts). The native mode without filters or a
- * label pass (which read other columns) cuts a cluster larger than a chunk when every piece
- * holds at most a quarter chunk: blocks, and so chunks, are then smaller than the cluster
- * (bounded memory, rows drawn from many places) while every basket and page is still decoded
- * once an epoch, and a chunk has pieces for several workers (a piece shared by two workers
- * would be decoded by both). Otherwise the cluster is one piece. */
-static size_t cluster_pieces(const rf_loader *l, size_t d, int64_t a, int64_t b, int64_t *out)
+ * or page: returns their number and writes their ends to out (NULL: only counts). The native
+ * mode without filters or a label pass (which read other columns) cuts a cluster larger than
+ * a chunk where its columns' baskets or pages end together: blocks, and so chunks, are then
+ * smaller than the cluster (bounded memory, rows drawn from many places, a short wait for the
+ * first batch) while every basket and page is still decoded once an epoch. Where every piece
+ * holds at most a quarter chunk, a chunk has pieces for several workers; larger pieces (an
+ * RNTuple's 1 MiB pages, 262,144 floats, in 100 MiB clusters) are read whole, each by one
+ * worker (a piece shared by two would be decoded by both), with as many chunks read at once
+ * as there are workers (big_pieces). Otherwise the cluster is one piece. */
+static size_t cluster_pieces(rf_loader *l, size_t d, int64_t a, int64_t b, int64_t *out)
 {
     const rf_loader_options *o = &l->opt;
-    int64_t quarter = o->chunk_size / 4;
     int cut = o->mode == RF_LOADER_NATIVE && !l->filtered && !(o->balance != RF_BALANCE_NONE && o->label_column) &&
-              b - a > o->chunk_size && quarter > 0;
+              b - a > o->chunk_size;
     size_t n = 0;
-    for (int64_t p = a, e; cut && p < b; p = e, n++)
-        cut = (e = common_block_end(l, d, p, b)) - p <= quarter;
-    if (!cut) {
+    int big = 0;
+    for (int64_t p = a, e; cut && p < b; p = e, n++) {
+        e = common_block_end(l, d, p, b);
+        big |= e - p > o->chunk_size / 4;
+    }
+    if (n < 2) {
         if (out)
             out[0] = b;
         return 1;
     }
+    l->big_pieces |= big;
     for (int64_t p = a, i = 0; out && p < b; i++)
         out[i] = p = common_block_end(l, d, p, b);
     return n;

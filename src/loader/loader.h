@@ -211,6 +211,7 @@ struct rf_loader {
     uint8_t *raw_labels;       /* first pass: class of each raw entry */
     long *label_col;           /* label column in each dataset */
     int filtered;
+    int big_pieces;            /* some cluster is cut into pieces over a quarter chunk (loader.c) */
     lp_plan *plan;
     uint64_t fingerprint;
     /* workers */
@@ -259,6 +260,7 @@ rf_status lb_start_reads(rf_loader *l, size_t k, rf_error *err);
 /* Waits on l->done under l->mu; RF_ERR_INTERRUPTED when the interrupt callback says so. */
 rf_status lb_wait(rf_loader *l, rf_error *err);
 void lb_spares_free(rf_loader *l);
+size_t lb_ahead(const rf_loader *l);
 void lb_bufs_free(lb_bufs *b);
 void lb_bufs_keep(rf_loader *l, lb_bufs *b);
 /* The first pass over every cluster: filters and labels. */

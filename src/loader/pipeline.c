@@ -302,7 +302,8 @@ static void row_map(const rf_loader *l, lb_chunk *ch, lb_read *rd, int32_t *rows
 
 /* Where a READ task of read rd that starts at local entry x and aims at T entries ends: at
  * x + T moved up to the end of the basket/page there (of the column whose block ends last,
- * within x + 2T), so that two workers do not decode one block each. Where some column's
+ * within x + 2T; at any distance with big pieces, loader.c: the whole piece), so that two
+ * workers do not decode one block each. Where some column's
  * blocks are unknown (an RNTuple collection's items pages), a short remainder joins the task:
  * on its own it would decode the last page of such columns again for a few entries. */
 static int64_t task_end(const rf_loader *l, const lb_read *rd, int64_t x, int64_t T)
@@ -310,7 +311,7 @@ static int64_t task_end(const rf_loader *l, const lb_read *rd, int64_t x, int64_
     int64_t e = x + T;
     if (e >= rd->hi)
         return rd->hi;
-    int64_t best = e;
+    int64_t best = e, reach = l->big_pieces ? rd->hi : x + 2 * T;
     int unknown = 0;
     for (size_t c = 0; c < l->ncolrefs; c++) {
         const lb_col *col = &l->sh->t[l->colrefs[c].t].cols[l->colrefs[c].c];
@@ -318,7 +319,7 @@ static int64_t task_end(const rf_loader *l, const lb_read *rd, int64_t x, int64_
             continue;
         int64_t end = rf_dataset_block_end(l->ds[rd->d], (size_t)col->dscol[rd->d], rd->a + e - 1);
         unknown |= end < 0;
-        if (end - rd->a > best && end - rd->a <= x + 2 * T)
+        if (end - rd->a > best && end - rd->a <= reach)
             best = end - rd->a;
     }
     return best < rd->hi && (!unknown || rd->hi - best > T / 2) ? best : rd->hi;

@@ -125,6 +125,52 @@ static void test_threads_and_memory(void)
     rf_dataset_free(ds);
 }
 
+/* Big pieces: an RNTuple cluster larger than a chunk, whose pages hold more than a quarter
+ * chunk, is cut where its columns' pages end together (x, f: pages of 256 entries, y: 512;
+ * so every 512); a chunk is then a piece, not the
+ * cluster (its memory bound that of 512-row chunks), each piece read whole by one worker.
+ * Every entry once with its values, the same rows on 1, 2 and 3 threads. */
+static void test_big_pieces(void)
+{
+    write_file_baskets("big.root", RF_FORMAT_RNTUPLE, 0, 3000, 3000, 1024); /* 1 kB pages */
+    const char *names[1] = {"big.root"};
+    rf_dataset *ds = open_ds(names, 1, NULL);
+    epoch_out ref = {0};
+    for (int th = 1; th <= 3; th++) {
+        rf_loader_options o = base_options();
+        o.ntensors = 3; /* without V: a collection's items pages end anywhere (no cut) */
+        o.chunk_size = 200;
+        o.num_threads = th;
+        rf_loader *l = open_loader(&ds, 1, &o);
+        if (!l)
+            break;
+        epoch_out e = run(l, RF_PART_TRAIN, 0, 0);
+        uint8_t seen[3000] = {0};
+        int once = e.n == 3000;
+        for (int64_t i = 0; i < e.n; i++)
+            once &= e.ids[i] >= 0 && e.ids[i] < 3000 && !seen[e.ids[i]]++;
+        rf_loader_stats st;
+        rf_loader_get_stats(l, &st);
+        const int64_t row = 3 * 4 + 4 * 8; /* X, y float32; id int64 */
+        CHECK(e.status == RF_OK && e.bad == 0 && once, "big pieces, %d threads: every entry once (%lld rows, "
+              "%lld wrong: %s)", th, (long long)e.n, (long long)e.bad, e.msg);
+        CHECK(st.largest_cluster == 512 && st.read_amplification == 1.0 &&
+              st.peak_buffer_bytes <= st.buffer_bound_bytes && st.buffer_bound_bytes < 3000 * row,
+              "big pieces, %d threads: pieces of %lld entries, peak %lld <= bound %lld < one cluster's rows",
+              th, (long long)st.largest_cluster, (long long)st.peak_buffer_bytes, (long long)st.buffer_bound_bytes);
+        if (th == 1) {
+            ref = e;
+        } else {
+            CHECK(e.n == ref.n && !memcmp(e.ids, ref.ids, (size_t)e.n * sizeof *e.ids),
+                  "big pieces: %d threads deliver other rows than 1", th);
+            out_free(&e);
+        }
+        rf_loader_free(l);
+    }
+    out_free(&ref);
+    rf_dataset_free(ds);
+}
+
 /* Filters, several datasets, virtual columns, inference order. */
 static void test_filters_datasets(void)
 {
@@ -625,6 +671,7 @@ int main(void)
     test_exactly_once(RF_FORMAT_RNTUPLE);
     test_exactly_once(RF_FORMAT_TTREE);
     test_threads_and_memory();
+    test_big_pieces();
     test_filters_datasets();
     test_resume();
     test_collection_quotas();
