@@ -24,9 +24,11 @@
  *                         sample of its chunk (rows inside a batch keep file order: the
  *                         transpose then writes each batch sequentially). A cluster larger
  *                         than chunk_size is cut where every column read ends a basket or
- *                         page, when each piece then holds at most chunk_size / 4 entries
- *                         (not with filters or a label column): its pieces count as clusters,
- *                         so a chunk stays near chunk_size and draws from many places.
+ *                         page (not with filters or a label column): its pieces count as
+ *                         clusters, so a chunk stays near chunk_size (or one piece, where a
+ *                         piece is larger) and draws from many places. Pieces of more than
+ *                         chunk_size / 4 entries (ROOT's 1 MiB RNTuple pages) are each read
+ *                         whole by one worker, and at least num_threads chunks are read ahead.
  *                         Every cluster is decompressed once per epoch (read amplification
  *                         1.0). The split is made on blocks. Batches straddle chunks; only an
  *                         epoch's last batch may be short. The only mode with rank/world_size,
@@ -136,7 +138,8 @@ typedef struct rf_loader_options {
                                         split, no shuffle, short last batch, shares of
                                         consecutive entries per rank: 0 */
     int num_threads;                 /* worker threads: 0 = all cores */
-    int64_t prefetch_chunks;         /* chunks decoded ahead of the one being delivered: 1 */
+    int64_t prefetch_chunks;         /* chunks decoded ahead of the one being delivered: 1
+                                        (num_threads at least with pieces over chunk_size / 4) */
     /* balancing */
     rf_balance balance;              /* RF_BALANCE_NONE */
     const char *label_column;        /* classes from this integer column (values 0..nclasses-1);

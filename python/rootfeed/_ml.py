@@ -949,8 +949,9 @@ class Loader(RDataLoader):
     """rootfeed's own loader (native mode): blocks of whole clusters (about block_size
     entries) drawn at random into chunks of about chunk_size entries, rows shuffled inside
     each chunk, every cluster decompressed once per epoch (read amplification 1.0); a cluster
-    larger than a chunk is cut where all the columns' baskets or pages end, when the pieces
-    hold at most a quarter chunk (without filters or a label column). Defaults
+    larger than a chunk is cut where all the columns' baskets or pages end (without filters
+    or a label column); pieces larger than a quarter chunk (an RNTuple's 1 MiB pages) are
+    each read whole by one worker, with a chunk read ahead per worker. Defaults
     suit training rather than mirroring ROOT: batches of 1024, the short last batch kept
     (drop_remainder=False), and ``as_tensorflow`` gives it honestly (TensorSpecs with a None
     batch dimension). ``inference=True``: every selected entry once in file order, and each

@@ -1,6 +1,6 @@
 /* epoch.c - epochs and the consumer of the loader (rf_loader_start / next / stop).
  *
- * The consumer keeps chunks queued prefetch_chunks ahead of the one it delivers, enters chunks
+ * The consumer keeps chunks queued lb_ahead() ahead of the one it delivers, enters chunks
  * in order - copying the rows of batches that span chunks into those batches' own blocks -
  * and hands out batches: a slice of a chunk's block (no copy) or an assembled block. A chunk
  * is dropped by the loader once its batches are handed out (before the next chunk is queued,
