@@ -71,7 +71,7 @@ typedef struct http_req {
     int stalled;
     struct timespec due; /* when a retry may start */
     char curl_err[CURL_ERROR_SIZE];
-    struct http_req *next;
+    struct http_req *next; /* in the queue, the waiting list or the running list */
 } http_req;
 
 static struct {
@@ -82,6 +82,7 @@ static struct {
     CURLM *multi;
     http_req *queue, *waiting;
     int stop;
+    http_req *running;          /* transfers in the multi handle (the engine thread's own) */
 } eng = {.users_lock = PTHREAD_MUTEX_INITIALIZER, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* ------------------------------------------------------------------ requests */
@@ -214,7 +215,6 @@ static CURL *make_easy(http_req *r)
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, r->hf->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "rootfeed/" "0.1");
     if (ca)
         curl_easy_setopt(e, CURLOPT_CAINFO, ca);
@@ -469,8 +469,39 @@ static void start_ready(void)
         ready = r->next;
         rf_error err;
         r->active = now_ms();
-        if (!(r->easy = make_easy(r)) || curl_multi_add_handle(eng.multi, r->easy) != CURLM_OK)
+        if (!(r->easy = make_easy(r)) || curl_multi_add_handle(eng.multi, r->easy) != CURLM_OK) {
             finish(r, rf_fail(&err, RF_ERR_IO, "%s: cannot start a transfer", r->hf->url), &err);
+        } else {
+            r->next = eng.running;
+            eng.running = r;
+        }
+    }
+}
+
+/* Takes r out of the multi handle and the running list. */
+static void remove_transfer(http_req *r)
+{
+    http_req **p = &eng.running;
+    while (*p != r)
+        p = &(*p)->next;
+    *p = r->next;
+    curl_multi_remove_handle(eng.multi, r->easy);
+}
+
+/* Ends as stalled the transfers that saw nothing for timeout_ms and more. The progress
+ * callback does so first, while libcurl calls it: this catches a transfer libcurl parked
+ * where it calls nothing (libcurl 7.88 keeps a transfer waiting for a connection in a list
+ * it never polls, and a retry after a refused connection once waited there for good). */
+static void end_stalled(void)
+{
+    long now = now_ms();
+    for (http_req *r = eng.running, *next; r; r = next) {
+        next = r->next;
+        if (now - r->active > r->hf->timeout_ms + 1000) {
+            remove_transfer(r); /* (may call the progress callback) */
+            r->stalled = 1;
+            completed(r, CURLE_ABORTED_BY_CALLBACK);
+        }
     }
 }
 
@@ -505,13 +536,13 @@ static void *engine_main(void *arg)
         CURLMsg *m;
         while ((m = curl_multi_info_read(eng.multi, &left)))
             if (m->msg == CURLMSG_DONE) {
-                CURL *e = m->easy_handle;
-                CURLcode rc = m->data.result;
                 http_req *r;
-                curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&r);
-                curl_multi_remove_handle(eng.multi, e);
+                CURLcode rc = m->data.result;
+                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+                remove_transfer(r);
                 completed(r, rc);
             }
+        end_stalled();
         curl_multi_poll(eng.multi, NULL, 0, idle_ms(), NULL);
     }
 }
