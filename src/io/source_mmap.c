@@ -1,7 +1,8 @@
 /* source_mmap.c - local files read through a memory mapping: views are pointers into the
  * page cache, so baskets and pages are decompressed straight from it into the caller's
  * buffer, with no kernel copy (pread's copy was 70 % of an uncompressed read). Views stay
- * valid until close and every call is thread-safe (source.h).
+ * valid until close and every call is thread-safe (source.h). Sources open on the same file
+ * share one mapping (struct mapping), so its pages are faulted in and counted in RSS once.
  *
  * A file truncated by another process while mapped: touching a page past its new end raises
  * SIGBUS, which would kill the process. The handler installed here looks the fault address up
@@ -59,12 +60,27 @@ static uintptr_t page_size;
 static struct sigaction prev_action; /* the SIGBUS action before ours */
 static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 
-typedef struct {
-    rf_source base;
+/* One mapping of a file, shared by every source open on it (the loader's workers each open
+ * the file: one mapping keeps its pages counted once in the process's RSS and faulted in
+ * once). Found again by device, inode, size and modification time, unless it saw a fault. */
+typedef struct mapping {
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtime;
     int fd;
     const uint8_t *map;
     size_t len;
     map_slot *slot;
+    int refs;
+    struct mapping *next;
+} mapping;
+
+static mapping *mappings; /* under maps_lock */
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct {
+    rf_source base;
+    mapping *mp;
 } map_source;
 
 /* A fault we do not own: pass it to the previous handler, or take the default action. */
@@ -152,7 +168,7 @@ static map_slot *slot_claim(const uint8_t *map, size_t len)
 
 static rf_status map_check(rf_source *s, rf_status st, rf_error *err)
 {
-    map_source *m = (map_source *)s;
+    mapping *m = ((map_source *)s)->mp;
     uint64_t fault = __atomic_load_n(&m->slot->fault, __ATOMIC_ACQUIRE);
     if (!fault && st == RF_OK)
         return RF_OK;
@@ -177,7 +193,7 @@ static rf_status map_range(rf_source *s, uint64_t offset, size_t n, rf_error *er
 static rf_status map_view_at(rf_source *s, uint64_t offset, size_t n, const uint8_t **p, rf_error *err)
 {
     RF_TRY(map_range(s, offset, n, err));
-    *p = ((map_source *)s)->map + offset;
+    *p = ((map_source *)s)->mp->map + offset;
     return RF_OK;
 }
 
@@ -185,18 +201,30 @@ static rf_status map_read_at(rf_source *s, uint64_t offset, void *buf, size_t n,
 {
     RF_TRY(map_range(s, offset, n, err));
     if (n)
-        memcpy(buf, ((map_source *)s)->map + offset, n);
+        memcpy(buf, ((map_source *)s)->mp->map + offset, n);
     return map_check(s, RF_OK, err);
 }
 
 static void map_close(rf_source *s)
 {
-    map_source *m = (map_source *)s;
+    mapping *m = ((map_source *)s)->mp;
+    free(s->name);
+    free(s);
+    pthread_mutex_lock(&maps_lock);
+    int last = --m->refs == 0;
+    if (last) {
+        mapping **p = &mappings;
+        while (*p != m)
+            p = &(*p)->next;
+        *p = m->next;
+    }
+    pthread_mutex_unlock(&maps_lock);
+    if (!last)
+        return;
     __atomic_store_n(&m->slot->base, 0, __ATOMIC_RELEASE);
     munmap((void *)m->map, m->len);
     close(m->fd);
-    free(s->name);
-    free(s);
+    free(m);
 }
 
 /* Maps fd at an address aligned to 2 MiB, so that the kernel can map the page cache's 2 MiB
@@ -224,29 +252,27 @@ static void *map_aligned(int fd, size_t size)
     return m;
 }
 
-/* Maps the open file fd of `size` bytes; RF_ERR_UNSUPPORTED when it cannot be mapped. */
-static rf_status map_fd(int fd, const char *path, uint64_t size, rf_source **out, rf_error *err)
+/* A new mapping of the open file fd (st: its fstat), with one reference; RF_ERR_UNSUPPORTED
+ * when it cannot be mapped. */
+static rf_status map_fd(int fd, const char *path, const struct stat *st, mapping **out, rf_error *err)
 {
+    uint64_t size = (uint64_t)st->st_size;
     RF_CHECK(size > 0 && size <= SIZE_MAX, err, RF_ERR_UNSUPPORTED, "%s: cannot map %llu bytes", path,
              (unsigned long long)size);
     void *map = map_aligned(fd, (size_t)size);
     RF_CHECK(map != MAP_FAILED, err, RF_ERR_UNSUPPORTED, "%s: cannot map: %s", path, strerror(errno));
     if (size <= WILLNEED_MAX)
         madvise(map, (size_t)size, MADV_WILLNEED);
-    map_source *m = calloc(1, sizeof *m);
-    char *name = strdup(path);
-    map_slot *slot = m && name ? slot_claim(map, (size_t)size) : NULL;
+    mapping *m = calloc(1, sizeof *m);
+    map_slot *slot = m ? slot_claim(map, (size_t)size) : NULL;
     if (!slot) {
         free(m);
-        free(name);
         munmap(map, (size_t)size);
         return rf_fail(err, RF_ERR_UNSUPPORTED, "%s: no memory or registry slot for a mapping", path);
     }
-    *m = (map_source){.fd = fd, .map = map, .len = (size_t)size, .slot = slot};
-    m->base = (rf_source){.read_at = map_read_at, .read_many = rf_source_read_many_loop, .close = map_close,
-                          .view_at = map_view_at, .check = map_check, .size = size, .name = name,
-                          .stable_views = 1};
-    *out = &m->base;
+    *m = (mapping){.dev = st->st_dev, .ino = st->st_ino, .mtime = st->st_mtim, .fd = fd, .map = map,
+                   .len = (size_t)size, .slot = slot, .refs = 1};
+    *out = m;
     return RF_OK;
 }
 
@@ -261,9 +287,40 @@ rf_status rf_source_open_mapped(const char *path, rf_source **out, rf_error *err
         close(fd);
         return rf_fail(err, RF_ERR_IO, "%s: not a regular file", path);
     }
-    install_handler();
-    rf_status s = map_fd(fd, path, (uint64_t)st.st_size, out, err);
-    if (s != RF_OK)
+    map_source *src = calloc(1, sizeof *src);
+    char *name = strdup(path);
+    if (!src || !name) {
+        free(src);
+        free(name);
         close(fd);
-    return s;
+        return rf_fail(err, RF_ERR_NOMEM, "%s: out of memory", path);
+    }
+    install_handler();
+    pthread_mutex_lock(&maps_lock);
+    mapping *m = mappings;
+    while (m && !(m->dev == st.st_dev && m->ino == st.st_ino && m->len == (uint64_t)st.st_size &&
+                  m->mtime.tv_sec == st.st_mtim.tv_sec && m->mtime.tv_nsec == st.st_mtim.tv_nsec &&
+                  !__atomic_load_n(&m->slot->fault, __ATOMIC_ACQUIRE)))
+        m = m->next;
+    rf_status s = RF_OK;
+    if (m) {
+        m->refs++;
+        close(fd);
+    } else if ((s = map_fd(fd, path, &st, &m, err)) == RF_OK) {
+        m->next = mappings;
+        mappings = m;
+    }
+    pthread_mutex_unlock(&maps_lock);
+    if (s) {
+        free(src);
+        free(name);
+        close(fd);
+        return s;
+    }
+    src->mp = m;
+    src->base = (rf_source){.read_at = map_read_at, .read_many = rf_source_read_many_loop, .close = map_close,
+                            .view_at = map_view_at, .check = map_check, .size = m->len, .name = name,
+                            .stable_views = 1};
+    *out = &src->base;
+    return RF_OK;
 }

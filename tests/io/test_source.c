@@ -1,10 +1,12 @@
 /* test_source.c - the public byte-source interface (rootfeed_source.h): a custom source over
  * callbacks (read_at only, with views, with a vectored read) serves a real file exactly as
  * the library's own local source does; close is called exactly once, also when opening the
- * file fails; the options pick mmap or pread; bad calls and remote URLs give clear errors. */
+ * file fails; the options pick mmap or pread; bad calls and remote URLs give clear errors;
+ * sources open on one file share one mapping, a file replaced since gets its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rootfeed.h"
 #include "check.h"
@@ -67,6 +69,68 @@ static uint64_t digest(rf_file *f)
     rf_column_data_free(&d);
     rf_table_close(t);
     return h;
+}
+
+/* How many mappings of `path` the process has (/proc/self/maps). */
+static int mappings_of(const char *path)
+{
+    FILE *fp = fopen("/proc/self/maps", "r");
+    char line[4096];
+    int n = 0;
+    while (fp && fgets(line, sizeof line, fp)) {
+        line[strcspn(line, "\n")] = 0;
+        size_t len = strlen(line), pl = strlen(path);
+        n += len >= pl && !strcmp(line + len - pl, path);
+    }
+    if (fp)
+        fclose(fp);
+    return n;
+}
+
+static int write_bytes(const char *path, char c, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    for (size_t i = 0; fp && i < n; i++)
+        fputc(c, fp);
+    return fp && fclose(fp) == 0 ? 0 : -1;
+}
+
+/* Sources open on one file share its mapping (the loader's workers each open the file); one
+ * replaced since (a new inode) or rewritten (another size or time) is mapped again, and each
+ * source keeps reading the bytes it opened. */
+static void shared_mappings(void)
+{
+    char tmpl[] = "/tmp/rootfeed-map-XXXXXX";
+    CHECK(mkdtemp(tmpl) != NULL, "mkdtemp");
+    char path[64], other[64];
+    snprintf(path, sizeof path, "%s/a.bin", tmpl);
+    snprintf(other, sizeof other, "%s/b.bin", tmpl);
+    CHECK(write_bytes(path, 'a', 100000) == 0 && write_bytes(other, 'b', 100000) == 0, "write");
+    rf_source_options o;
+    rf_source_options_init(&o);
+    o.io = RF_IO_MMAP;
+    rf_source *s1, *s2, *s3, *s4;
+    rf_error err;
+    uint8_t b[4];
+    CHECK(rf_source_open(path, &o, &s1, &err) == RF_OK && rf_source_open(path, &o, &s2, &err) == RF_OK,
+          "open twice: %s", err.msg);
+    CHECK(mappings_of(path) == 1, "two sources on a file: %d mappings, want 1", mappings_of(path));
+    rf_source_close(s1);
+    CHECK(mappings_of(path) == 1 && rf_source_read(s2, 99996, b, 4, &err) == RF_OK && !memcmp(b, "aaaa", 4),
+          "the other source reads on after one closed");
+    CHECK(rename(other, path) == 0, "rename");
+    CHECK(rf_source_open(path, &o, &s3, &err) == RF_OK, "open the replaced file: %s", err.msg);
+    CHECK(rf_source_read(s3, 0, b, 4, &err) == RF_OK && !memcmp(b, "bbbb", 4), "the new file's bytes");
+    CHECK(rf_source_read(s2, 0, b, 4, &err) == RF_OK && !memcmp(b, "aaaa", 4), "the old file's bytes");
+    CHECK(write_bytes(path, 'c', 50000) == 0, "rewrite in place");
+    rf_source_close(s3); /* (its pages past 50000 are gone: not read again) */
+    CHECK(rf_source_open(path, &o, &s4, &err) == RF_OK && rf_source_size(s4) == 50000, "open the rewritten file");
+    CHECK(rf_source_read(s4, 49996, b, 4, &err) == RF_OK && !memcmp(b, "cccc", 4), "the rewritten bytes");
+    rf_source_close(s2);
+    rf_source_close(s4);
+    CHECK(mappings_of(path) == 0, "all closed: %d mappings left", mappings_of(path));
+    remove(path);
+    rmdir(tmpl);
 }
 
 static uint8_t *slurp(const char *path, size_t *n)
@@ -159,5 +223,6 @@ int main(void)
     snprintf(url, sizeof url, "file://%s", path);
     CHECK(rf_file_open(url, &f, &err) == RF_OK && digest(f) == want, "file:// URL: %s", err.msg);
     rf_file_close(f);
+    shared_mappings();
     return check_summary();
 }
