@@ -276,6 +276,14 @@ static rf_status map_fd(int fd, const char *path, const struct stat *st, mapping
     return RF_OK;
 }
 
+/* Whether m maps the file of st as it is now (and saw no truncation). */
+static int same_file(const mapping *m, const struct stat *st)
+{
+    return m->dev == st->st_dev && m->ino == st->st_ino && m->len == (uint64_t)st->st_size &&
+           m->mtime.tv_sec == st->st_mtim.tv_sec && m->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+           !__atomic_load_n(&m->slot->fault, __ATOMIC_ACQUIRE);
+}
+
 rf_status rf_source_open_mapped(const char *path, rf_source **out, rf_error *err)
 {
     *out = NULL;
@@ -298,9 +306,7 @@ rf_status rf_source_open_mapped(const char *path, rf_source **out, rf_error *err
     install_handler();
     pthread_mutex_lock(&maps_lock);
     mapping *m = mappings;
-    while (m && !(m->dev == st.st_dev && m->ino == st.st_ino && m->len == (uint64_t)st.st_size &&
-                  m->mtime.tv_sec == st.st_mtim.tv_sec && m->mtime.tv_nsec == st.st_mtim.tv_nsec &&
-                  !__atomic_load_n(&m->slot->fault, __ATOMIC_ACQUIRE)))
+    while (m && !same_file(m, &st))
         m = m->next;
     rf_status s = RF_OK;
     if (m) {

@@ -232,6 +232,8 @@ static size_t cluster_pieces(rf_loader *l, size_t d, int64_t a, int64_t b, int64
     for (int64_t p = a, e; cut && p < b; p = e, n++) {
         e = common_block_end(l, d, p, b);
         big |= e - p > o->chunk_size / 4;
+        if (out)
+            out[n] = e;
     }
     if (n < 2) {
         if (out)
@@ -239,8 +241,6 @@ static size_t cluster_pieces(rf_loader *l, size_t d, int64_t a, int64_t b, int64
         return 1;
     }
     l->big_pieces |= big;
-    for (int64_t p = a, i = 0; out && p < b; i++)
-        out[i] = p = common_block_end(l, d, p, b);
     return n;
 }
 
