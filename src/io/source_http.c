@@ -10,7 +10,11 @@
  * Failures: connection errors, stalls (no byte for timeout_ms), truncated bodies and HTTP
  * 408/429/5xx are retried up to `retries` times after 0.1, 0.2, 0.4 ... s (at most 5 s);
  * 404/410 are RF_ERR_NO_FILE, 401/403/407 and other answers RF_ERR_IO, each naming the URL.
- * Opening asks for the first block with a range request, which also gives the size. */
+ * Opening asks for the first block with a range request, which also gives the size.
+ *
+ * At most MAX_HOST_CONNECTIONS requests to one host are in flight: the engine holds the others
+ * until one ends, so that a request's timeout runs only while it is being served (libcurl
+ * would queue them for a connection with their clocks running). */
 #include "remote.h"
 
 #include <curl/curl.h>
@@ -18,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../common/error.h"
@@ -29,6 +34,7 @@
 
 typedef struct http_file {
     char *url;
+    size_t origin;           /* the length of the URL's scheme://host:port */
     uint64_t size;
     int retries;
     long timeout_ms;
@@ -83,6 +89,7 @@ static struct {
     http_req *queue, *waiting;
     int stop;
     http_req *running;          /* transfers in the multi handle (the engine thread's own) */
+    http_req *held;             /* requests waiting for a connection to their host (the same) */
 } eng = {.users_lock = PTHREAD_MUTEX_INITIALIZER, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* ------------------------------------------------------------------ requests */
@@ -447,26 +454,51 @@ static void completed(http_req *r, CURLcode rc)
     finish(r, st, &err);
 }
 
-/* Starts the transfers of queued requests and of retries that are due. */
+/* The transfers running to the host of hf. */
+static int running_to(const http_file *hf)
+{
+    int n = 0;
+    for (const http_req *r = eng.running; r; r = r->next)
+        n += r->hf->origin == hf->origin && !strncasecmp(r->hf->url, hf->url, hf->origin);
+    return n;
+}
+
+/* Starts the transfers of held requests, then of queued ones and of retries that are due, as
+ * far as their hosts' connections allow; the others are held, in that order. */
 static void start_ready(void)
 {
+    http_req **tail = &eng.held;
+    while (*tail)
+        tail = &(*tail)->next;
     pthread_mutex_lock(&eng.lock);
-    http_req *ready = eng.queue;
+    http_req *fifo = NULL;
+    for (http_req *r = eng.queue, *next; r; r = next) { /* (the queue is newest first) */
+        next = r->next;
+        r->next = fifo;
+        fifo = r;
+    }
     eng.queue = NULL;
+    for (*tail = fifo; *tail;)
+        tail = &(*tail)->next;
     for (http_req **p = &eng.waiting; *p;) {
         if (ms_until(&(*p)->due) <= 0) {
             http_req *r = *p;
             *p = r->next;
-            r->next = ready;
-            ready = r;
+            r->next = NULL;
+            *tail = r;
+            tail = &r->next;
         } else {
             p = &(*p)->next;
         }
     }
     pthread_mutex_unlock(&eng.lock);
-    while (ready) {
-        http_req *r = ready;
-        ready = r->next;
+    for (http_req **p = &eng.held; *p;) {
+        http_req *r = *p;
+        if (running_to(r->hf) >= MAX_HOST_CONNECTIONS) {
+            p = &r->next;
+            continue;
+        }
+        *p = r->next;
         rf_error err;
         r->active = now_ms();
         if (!(r->easy = make_easy(r)) || curl_multi_add_handle(eng.multi, r->easy) != CURLM_OK) {
@@ -530,7 +562,6 @@ static void *engine_main(void *arg)
         pthread_mutex_unlock(&eng.lock);
         if (stop)
             return NULL;
-        start_ready();
         int running, left;
         curl_multi_perform(eng.multi, &running);
         CURLMsg *m;
@@ -543,6 +574,7 @@ static void *engine_main(void *arg)
                 completed(r, rc);
             }
         end_stalled();
+        start_ready(); /* (a transfer added makes the poll return at once) */
         curl_multi_poll(eng.multi, NULL, 0, idle_ms(), NULL);
     }
 }
@@ -559,6 +591,7 @@ static rf_status engine_acquire(rf_error *err)
         if (!(eng.multi = curl_multi_init())) {
             st = rf_fail(err, RF_ERR_IO, "libcurl cannot start");
         } else {
+            /* (the engine's own limit counts by the URL opened; this one, redirects too) */
             curl_multi_setopt(eng.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_HOST_CONNECTIONS);
             eng.stop = 0;
             if (pthread_create(&eng.thread, NULL, engine_main, NULL) != 0) {
@@ -629,6 +662,9 @@ static rf_status http_open(const char *url, const rf_source_options *opt, void *
         return rf_fail(err, RF_ERR_NOMEM, "out of memory");
     }
     hf->url = u;
+    const char *host = strstr(u, "://");
+    host = host ? host + 3 : u;
+    hf->origin = (size_t)(host + strcspn(host, "/?#") - u);
     hf->size = UINT64_MAX;
     hf->retries = opt->retries > 0 ? opt->retries : 0;
     hf->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : 30000;

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Fault test of the remote sources: a TCP proxy between test_remote's `cat` client and the
 server (nginx at ROOTFEED_HTTP or xrootd at ROOTFEED_XROOTD, from servers.py) that cuts
-responses mid-body (a plain close or a reset), stalls them past the client's timeout, or
-refuses connections. Each scenario reads whole
+responses mid-body (a plain close or a reset), stalls them past the client's timeout, delays
+every answer, or refuses connections. Each scenario reads whole
 files in scattered pieces through a small cache: with faults on some connections every byte
 must still match (retries counted); with every connection cut the read must end in a clean
 error naming the URL, never in wrong bytes.
@@ -24,7 +24,8 @@ import time
 
 class Proxy:
     """Forwards 127.0.0.1:port to target; policy(k) says what to do to connection k:
-    None (nothing), ("cut", nbytes, reset), ("stall", nbytes, seconds) or ("refuse",)."""
+    None (nothing), ("cut", nbytes, reset), ("stall", nbytes, seconds), ("delay", seconds)
+    (each answer: the first bytes after each request) or ("refuse",)."""
 
     def __init__(self, target_port, policy):
         self.target, self.policy, self.count = target_port, policy, 0
@@ -55,7 +56,7 @@ class Proxy:
         """One thread per connection (a socket closed while another thread reads it would
         not be shut down): bytes both ways; the server's side cut or stalled as act says."""
         s = socket.create_connection(("127.0.0.1", self.target))
-        sent = 0
+        sent, asked = 0, False
         try:
             while True:
                 ready, _, _ = select.select([c, s], [], [])
@@ -64,10 +65,18 @@ class Proxy:
                     if not data:
                         break
                     s.sendall(data)
+                    asked = True
                 if s in ready:
                     data = s.recv(65536)
                     if not data:
                         break
+                    if act and act[0] == "delay":
+                        if asked:
+                            self.faults += 1
+                            time.sleep(act[1])
+                        asked = False
+                        c.sendall(data)
+                        continue
                     if act and sent + len(data) > act[1]:
                         keep = act[1] - sent
                         c.sendall(data[:keep])
@@ -103,8 +112,8 @@ def check(cond, msg):
         print("FAIL " + msg, flush=True)
 
 
-def cat(tool, url, local, retries, timeout_ms):
-    p = subprocess.Popen([tool, "cat", url, local, str(retries), str(timeout_ms)],
+def cat(tool, url, local, retries, timeout_ms, *threads):
+    p = subprocess.Popen([tool, "cat", url, local, str(retries), str(timeout_ms)] + [str(t) for t in threads],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         out, _ = p.communicate(timeout=120)
@@ -124,7 +133,7 @@ def main(tool, proto):
     pattern = "root://127.0.0.1:%d//%s" if proto == "xrootd" else "http://127.0.0.1:%d/%s"
     files = ["bytes.bin", "external/uproot-HZZ.root"]
     scenarios = [
-        # (name, policy, retries, timeout_ms, expect ok)
+        # (name, policy, retries, timeout_ms, expect ok[, requests at once])
         ("every 2nd connection cut mid-response", lambda k: ("cut", 30000 + 7919 * k, False) if k % 2 == 0 else None, 8, 5000, True),
         ("every 2nd connection reset mid-response", lambda k: ("cut", 20000 + 4999 * k, True) if k % 2 == 0 else None, 8, 5000, True),
         ("first 2 connections refused", lambda k: ("refuse",) if k < 2 else None, 5, 5000, True),
@@ -132,18 +141,27 @@ def main(tool, proto):
         # (a timeout long enough for an open under load: with 1 s, a slow XRootD open expired
         # before the proxy cut anything, and the scenario tested nothing)
         ("every connection cut", lambda k: ("cut", 5000, k % 2 == 1), 2, 2500, False),
+        # more requests than connections to a host (8): those waiting for a connection must
+        # not time out (each answer comes 1.2 s after its request, within the 2 s timeout;
+        # the 49 requests of a 3 MiB read in 64 KiB blocks end ~8 s after they were made)
+        ("every answer delayed 1.2 s, 49 requests at once (timeout 2 s)", lambda k: ("delay", 1.2), 0, 2000, True, 32),
     ]
-    for name, policy, retries, timeout_ms, ok in scenarios:
-        for rel in files:
+    for name, policy, retries, timeout_ms, ok, *threads in scenarios:
+        if threads and proto != "http":
+            continue
+        for rel in files[:1] if threads else files:
             proxy = Proxy(port, policy)
             url = pattern % (proxy.port, rel)
             t0 = time.time()
-            rc, text = cat(tool, url, os.path.join(served, rel), retries, timeout_ms)
+            rc, text = cat(tool, url, os.path.join(served, rel), retries, timeout_ms, *threads)
             proxy.close()
             print("%s, %s: %s (%.1fs, %d faults)" % (name, rel, text, time.time() - t0, proxy.faults), flush=True)
             check("CORRUPT" not in text, "%s, %s: wrong bytes delivered: %s" % (name, rel, text))
             check(proxy.faults > 0, "%s, %s: the proxy injected no fault" % (name, rel))
-            if ok:
+            if ok and threads:
+                check(rc == 0 and text.split()[0] == "ok" and int(text.split()[2]) == 0,
+                      "%s, %s: want ok with no retry, got %s" % (name, rel, text))
+            elif ok:
                 words = text.split()
                 check(rc == 0 and words[0] == "ok" and (int(words[2]) > 0 or proto == "xrootd"),
                       "%s, %s: want ok after retries, got %s" % (name, rel, text))

@@ -6,8 +6,9 @@
  * errors naming the URL (missing, denied, unauthenticated, a server error after retries).
  *
  * Usage: test_remote http | xrootd        (the servers' URLs come from servers.py)
- *        test_remote cat URL LOCAL RETRIES TIMEOUT_MS
- *            reads URL in scattered pieces through a small cache and compares with LOCAL;
+ *        test_remote cat URL LOCAL RETRIES TIMEOUT_MS [THREADS]
+ *            reads URL in scattered pieces through a small cache (with THREADS: in one
+ *            read, of as many requests as THREADS allows at once) and compares with LOCAL;
  *            prints "ok REQUESTS RETRIES" or "error: MESSAGE" (the fault test drives it). */
 #include <pthread.h>
 #include <stdint.h>
@@ -286,13 +287,15 @@ static void check_xrootd(const char *served)
     expect_error(xrd, "missing.root", RF_ERR_NO_FILE, "no such file", 2);
 }
 
-/* The fault test's client: "ok REQUESTS RETRIES" when every byte matches. */
-static int cat(const char *url, const char *local, int retries, int timeout_ms)
+/* The fault test's client: "ok REQUESTS RETRIES" when every byte matches. threads > 0:
+ * the whole file in one read, which goes out as `threads` or more requests at once. */
+static int cat(const char *url, const char *local, int retries, int timeout_ms, int threads)
 {
     blob want = load(local);
     rf_source_options o = small_cache();
     o.retries = retries;
     o.timeout_ms = timeout_ms;
+    o.threads = threads > 0 ? threads : o.threads;
     rf_source *src;
     rf_error err;
     if (rf_source_open(url, &o, &src, &err) != RF_OK) {
@@ -303,7 +306,9 @@ static int cat(const char *url, const char *local, int retries, int timeout_ms)
     uint8_t *buf = malloc(want.size + 1);
     uint64_t s = 99;
     rf_status st = RF_OK;
-    for (size_t off = 0; off < want.size && !st;) { /* forward in uneven pieces */
+    if (threads > 0) /* a read this large goes straight to buf */
+        st = rf_source_read(src, 0, buf, want.size, &err);
+    for (size_t off = 0; threads <= 0 && off < want.size && !st;) { /* forward in uneven pieces */
         size_t n = 1 + (size_t)(rnd(&s) % 100000);
         n = n < want.size - off ? n : want.size - off;
         st = rf_source_read(src, off, buf + off, n, &err);
@@ -326,8 +331,8 @@ static int cat(const char *url, const char *local, int retries, int timeout_ms)
 
 int main(int argc, char **argv)
 {
-    if (argc == 6 && !strcmp(argv[1], "cat"))
-        return cat(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+    if ((argc == 6 || argc == 7) && !strcmp(argv[1], "cat"))
+        return cat(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), argc == 7 ? atoi(argv[6]) : 0);
     const char *served = getenv("ROOTFEED_SERVED");
     if (argc != 2 || !served) {
         fprintf(stderr, "usage: servers.py ... -- test_remote http|xrootd\n");
