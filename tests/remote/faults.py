@@ -54,7 +54,8 @@ class Proxy:
 
     def relay(self, c, act):
         """One thread per connection (a socket closed while another thread reads it would
-        not be shut down): bytes both ways; the server's side cut or stalled as act says."""
+        not be shut down): bytes both ways; the server's side cut, stalled or delayed as act
+        says."""
         s = socket.create_connection(("127.0.0.1", self.target))
         sent, asked = 0, False
         try:
@@ -143,7 +144,9 @@ def main(tool, proto):
         ("every connection cut", lambda k: ("cut", 5000, k % 2 == 1), 2, 2500, False),
         # more requests than connections to a host (8): those waiting for a connection must
         # not time out (each answer comes 1.2 s after its request, within the 2 s timeout;
-        # the 49 requests of a 3 MiB read in 64 KiB blocks end ~8 s after they were made)
+        # the 49 requests of a 3 MiB read in 64 KiB blocks end ~8 s after they were made).
+        # HTTP only: XRootD sends a host's requests over one connection at once, and its
+        # timeout covers a whole open (several answers: it expires at 1.2 s an answer)
         ("every answer delayed 1.2 s, 49 requests at once (timeout 2 s)", lambda k: ("delay", 1.2), 0, 2000, True, 32),
     ]
     for name, policy, retries, timeout_ms, ok, *threads in scenarios:
